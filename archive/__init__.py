@@ -1,0 +1,1 @@
+"""What an archivist does with the WARCs: index, verify, package, look up, replay."""

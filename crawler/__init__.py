@@ -1,0 +1,1 @@
+"""Capture the legacy site into archival-grade WARC files with Scrapy and warcio."""

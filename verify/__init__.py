@@ -1,0 +1,1 @@
+"""Reconcile capture, records and database, and write the report portal admins decide from."""
