@@ -1,0 +1,367 @@
+"""Read captured HTTP responses out of WARC files: the one place every later stage reads WARCs.
+
+`iter_responses` streams `CapturedResponse` objects in file order with the payload decoded
+(chunked transfer coding and gzip/deflate/br content coding undone by warcio's `content_stream`),
+the request's method and body attached (POST postbacks), and revisit records resolved to the
+payload of the response they point at. Memory stays flat: one record is held at a time, plus small
+keys (record id / payload digest -> file and offset) for resolving revisits. Damage that warcio lets
+pass is detected by `archive.warcfile.WarcFile`.
+
+Requests and responses are paired by WARC-Concurrent-To in either direction and in either order
+(warcio's `capture_http` writes the response first, most crawlers the request first): a response is
+yielded only after the next record has been read, and the last few requests are remembered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+
+from archive.warcfile import WarcDamaged, WarcFile
+from moha_migrate.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+HEAD_BYTES = 4096
+READ_CHUNK = 1 << 16
+WARC_SUFFIXES = (".warc", ".warc.gz")
+_RECENT_REQUESTS = 64
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class CapturedResponse:
+    """One captured HTTP response, payload decoded; a revisit carries its original's payload."""
+
+    url: str
+    method: str
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    content_type: str
+    charset: str | None
+    body: bytes | None
+    sha256: str
+    size: int
+    head: bytes
+    warc_file: str
+    offset: int
+    record_id: str
+    payload_digest: str
+    captured_at: datetime
+    revisit_of: str | None = None
+    request_body: bytes | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first value of an HTTP header (case-insensitive), or None."""
+        lname = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lname), None)
+
+
+@dataclass(slots=True)
+class _Payload:
+    body: bytes | None
+    sha256: str
+    size: int
+    head: bytes
+
+
+@dataclass(slots=True)
+class _Request:
+    record_id: str
+    concurrent_to: tuple[str, ...]
+    method: str
+    body: bytes | None
+
+
+@dataclass(slots=True)
+class _Located:
+    path: Path
+    offset: int
+    record_id: str
+    payload_digest: str
+
+
+@dataclass
+class _Index:
+    """Where each response's payload lives, by record id and by payload digest (small keys only)."""
+
+    by_id: dict[str, _Located] = field(default_factory=dict)
+    by_digest: dict[str, _Located] = field(default_factory=dict)
+    by_url_digest: dict[tuple[str, str], _Located] = field(default_factory=dict)
+
+    def add(self, loc: _Located, url: str) -> None:
+        self.by_id[loc.record_id] = loc
+        if loc.payload_digest:
+            self.by_digest.setdefault(loc.payload_digest, loc)
+            self.by_url_digest.setdefault((url, loc.payload_digest), loc)
+
+    def find(self, record: ArcWarcRecord) -> _Located | None:
+        h = record.rec_headers
+        refers_to = h.get_header("WARC-Refers-To")
+        if refers_to and refers_to in self.by_id:
+            return self.by_id[refers_to]
+        digest = h.get_header("WARC-Payload-Digest") or ""
+        target = h.get_header("WARC-Refers-To-Target-URI") or h.get_header("WARC-Target-URI") or ""
+        return self.by_url_digest.get((target, digest)) or self.by_digest.get(digest)
+
+
+def iter_warc_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and directories to WARC files (`*.warc`, `*.warc.gz`), sorted; raise ArchiveError
+    naming a path that does not exist or a directory holding no WARC."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+            if not found:
+                raise ArchiveError(f"{path}: no *.warc or *.warc.gz files in this directory")
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise ArchiveError(f"{path}: no such file or directory")
+    return sorted(dict.fromkeys(out))
+
+
+def iter_responses(
+    paths: Iterable[Path | str],
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    on_error: Callable[[ArchiveError], None] | None = None,
+) -> Iterator[CapturedResponse]:
+    """Yield every response (and resolved revisit) of the WARCs, in file order.
+
+    A damaged file yields every record before the damage, then raises `ArchiveError` naming the file
+    and offset, or, when `on_error` is given, passes the error to it and goes on with the next file.
+    A revisit whose original comes later is yielded after the last file; one whose original is in
+    none of the files is logged and skipped. `body` is None when the payload exceeds `max_body_bytes`
+    (its sha256, size and head are still there).
+    """
+    index = _Index()
+    deferred: list[tuple[Path, int]] = []
+    for path in iter_warc_paths(paths):
+        try:
+            yield from _iter_file(path, index, deferred, max_body_bytes)
+        except ArchiveError as exc:
+            if on_error is None:
+                raise
+            log.error("%s", exc)
+            on_error(exc)
+    for path, offset in deferred:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            it = ArchiveIterator(fh)
+            record = next(it)
+            original = index.find(record)
+            if original is None:
+                log.warning(
+                    "%s@%d: revisit of %s (%s): the original response is in none of the given WARCs; skipped",
+                    path.name, offset, record.rec_headers.get_header("WARC-Target-URI"),
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
+                )
+                continue
+            yield _revisit(record, path, offset, original, max_body_bytes)
+
+
+def _iter_file(
+    path: Path, index: _Index, deferred: list[tuple[Path, int]], max_body_bytes: int
+) -> Iterator[CapturedResponse]:
+    recent: OrderedDict[str, _Request] = OrderedDict()
+    pending: tuple[CapturedResponse, tuple[str, ...]] | None = None
+    warc = WarcFile(path)
+    try:
+        for record in warc:
+            rtype = record.rec_type
+            if rtype == "request":
+                req = _read_request(record)
+                if pending is not None and _paired(pending[0].record_id, pending[1], req):
+                    _attach(pending[0], req)
+                recent[req.record_id] = req
+                while len(recent) > _RECENT_REQUESTS:
+                    recent.popitem(last=False)
+                warc.offset()
+                continue
+            if pending is not None:
+                yield pending[0]
+                pending = None
+            if rtype == "response":
+                resp = _read_response(record, path, warc, max_body_bytes)
+                index.add(_Located(path, resp.offset, resp.record_id, resp.payload_digest), resp.url)
+            elif rtype == "revisit":
+                offset = warc.offset()
+                original = index.find(record)
+                if original is None:
+                    deferred.append((path, offset))
+                    continue
+                resp = _revisit(record, path, offset, original, max_body_bytes)
+            else:
+                continue
+            concurrent = _all_headers(record, "WARC-Concurrent-To")
+            for req in recent.values():
+                if _paired(resp.record_id, concurrent, req):
+                    _attach(resp, req)
+            pending = (resp, concurrent)
+    except WarcDamaged as exc:
+        # The response read before the damage is still good: hand it out, then report the damage;
+        # the damaged record itself (its offset is the damage's) is not handed out.
+        if pending is not None and pending[0].offset != exc.offset:
+            yield pending[0]
+        raise
+    if pending is not None:
+        yield pending[0]
+
+
+def _paired(resp_id: str, resp_concurrent: tuple[str, ...], req: _Request) -> bool:
+    return resp_id in req.concurrent_to or req.record_id in resp_concurrent
+
+
+def _attach(resp: CapturedResponse, req: _Request) -> None:
+    resp.method = req.method
+    resp.request_body = req.body if req.method != "GET" else None
+
+
+def _read_request(record: ArcWarcRecord) -> _Request:
+    body = record.content_stream().read()
+    method = "GET"
+    if record.http_headers is not None:
+        method = (record.http_headers.protocol or "GET").upper()
+    return _Request(
+        record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+        concurrent_to=_all_headers(record, "WARC-Concurrent-To"),
+        method=method,
+        body=body or None,
+    )
+
+
+def _read_payload(record: ArcWarcRecord, max_body_bytes: int) -> _Payload:
+    stream = record.content_stream()
+    digest = hashlib.sha256()
+    kept: list[bytes] | None = []
+    size = 0
+    head = b""
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        size += len(chunk)
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
+        if kept is not None:
+            kept.append(chunk)
+            if size > max_body_bytes:
+                kept = None
+    return _Payload(b"".join(kept) if kept is not None else None, digest.hexdigest(), size, head)
+
+
+def _http_parts(record: ArcWarcRecord) -> tuple[int, str, list[tuple[str, str]]]:
+    http = record.http_headers
+    if http is None:
+        return 0, "", []
+    code, _, reason = (http.statusline or "").partition(" ")
+    try:
+        status = int(code)
+    except ValueError:
+        status = 0
+    return status, reason.strip(), [(k, v) for k, v in http.headers]
+
+
+def _content_type(headers: list[tuple[str, str]]) -> tuple[str, str | None]:
+    value = next((v for k, v in headers if k.lower() == "content-type"), "")
+    mime = value.split(";", 1)[0].strip().lower()
+    match = _CHARSET.search(value)
+    return mime, (match.group(1).lower() if match else None)
+
+
+def _captured_at(record: ArcWarcRecord) -> datetime:
+    raw = record.rec_headers.get_header("WARC-Date") or ""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ArchiveError(f"record {_rid(record)}: WARC-Date {raw!r} is not an ISO 8601 date") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _rid(record: ArcWarcRecord) -> str:
+    return record.rec_headers.get_header("WARC-Record-ID") or ""
+
+
+def _read_response(record: ArcWarcRecord, path: Path, warc: WarcFile, max_body_bytes: int) -> CapturedResponse:
+    status, reason, headers = _http_parts(record)
+    try:
+        payload = _read_payload(record, max_body_bytes)
+    except ArchiveError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a library failure on one payload names the record
+        raise ArchiveError(f"{path.name}: record {_rid(record)}: payload unreadable: {exc}") from exc
+    mime, charset = _content_type(headers)
+    return CapturedResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        method="GET",
+        status=status,
+        reason=reason,
+        headers=headers,
+        content_type=mime,
+        charset=charset,
+        body=payload.body,
+        sha256=payload.sha256,
+        size=payload.size,
+        head=payload.head,
+        warc_file=path.name,
+        offset=warc.offset(),
+        record_id=_rid(record),
+        payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+        captured_at=_captured_at(record),
+    )
+
+
+def _revisit(
+    record: ArcWarcRecord, path: Path, offset: int, original: _Located, max_body_bytes: int
+) -> CapturedResponse:
+    """The revisit's own URL, date and headers (if it has any) with its original's decoded payload."""
+    with original.path.open("rb") as fh:
+        fh.seek(original.offset)
+        orig = next(ArchiveIterator(fh))
+        o_status, o_reason, o_headers = _http_parts(orig)
+        payload = _read_payload(orig, max_body_bytes)
+    status, reason, headers = _http_parts(record)
+    if not headers or status in (0, 304):
+        # server-not-modified revisits (or none recorded): the original's response is what was shown
+        status, reason, headers = o_status, o_reason, o_headers
+    mime, charset = _content_type(headers)
+    return CapturedResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        method="GET",
+        status=status,
+        reason=reason,
+        headers=headers,
+        content_type=mime,
+        charset=charset,
+        body=payload.body,
+        sha256=payload.sha256,
+        size=payload.size,
+        head=payload.head,
+        warc_file=path.name,
+        offset=offset,
+        record_id=_rid(record),
+        payload_digest=original.payload_digest,
+        captured_at=_captured_at(record),
+        revisit_of=original.record_id,
+    )
+
+
+def _all_headers(record: ArcWarcRecord, name: str) -> tuple[str, ...]:
+    """Every value of a WARC header that may repeat (WARC-Concurrent-To)."""
+    lname = name.lower()
+    return tuple(v for k, v in record.rec_headers.headers if k.lower() == lname)
