@@ -34,15 +34,19 @@ def iter_lines(path: Path) -> Iterator[ParsedLine]:
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
-            try:
-                data = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                yield ParsedLine(number, None, RecordError(f"bad JSON: {exc.msg} at column {exc.colno}", line=number), raw)
-                continue
-            try:
-                yield ParsedLine(number, record_from_dict(data, line=number), None, raw)
-            except RecordError as exc:
-                yield ParsedLine(number, None, exc, raw)
+            yield parse_line(raw, number)
+
+
+def parse_line(raw: str, number: int) -> ParsedLine:
+    """Parse and validate one line (numbered from 1); never raises for a bad line."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return ParsedLine(number, None, RecordError(f"bad JSON: {exc.msg} at column {exc.colno}", line=number), raw)
+    try:
+        return ParsedLine(number, record_from_dict(data, line=number), None, raw)
+    except RecordError as exc:
+        return ParsedLine(number, None, exc, raw)
 
 
 def iter_records(path: Path) -> Iterator[Record]:
