@@ -38,6 +38,7 @@ setup(
         "rich>=13.0",
         "scrapy>=2.11",
         "scrapy-redis>=0.7.3",
+        "setuptools>=80.9,<81",  # pywb 2.8 pins gevent 22.10, whose pkg_resources lookup needs this range
         "sqlalchemy>=2.0",
         "trafilatura>=1.12",
         "wacz>=0.5",
