@@ -1,0 +1,152 @@
+"""Record content in the portal tables: insert, update, delete and read back, in batches.
+
+All functions take an open SQLAlchemy Connection inside the caller's transaction and work on many
+records at once (one executemany per table), which is what makes a 50,000-record load fast: SQLAlchemy
+2's "insertmanyvalues" turns each executemany into multi-row INSERTs with RETURNING, in order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from loaders import schema
+from loaders.rows import KIND_CHILD_TABLES, child_rows, main_row, old_url_rows, provenance_from_columns, record_from_rows
+from moha_migrate.records import Record
+
+TABLES = schema.Base.metadata.tables
+IN_CHUNK = 900
+"""Largest IN (...) list we send: well under SQLite's and every driver's parameter limits."""
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def category_ids(conn: Connection) -> dict[str, int]:
+    t = schema.Category.__table__
+    return {slug: cid for cid, slug in conn.execute(select(t.c.id, t.c.slug))}
+
+
+def insert_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert main rows of one kind; return their new ids in the order given."""
+    if not rows:
+        return []
+    table = schema.CONTENT_TABLES[kind]
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows))
+    return [row[0] for row in result]
+
+
+def update_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]], ids: Sequence[int]) -> None:
+    """Rewrite main rows of one kind in place (their ids, and so the portal's links, stay)."""
+    if not rows:
+        return
+    table = schema.CONTENT_TABLES[kind]
+    params = [dict(row, b_id=dest_id) for row, dest_id in zip(rows, ids, strict=True)]
+    stmt = update(table).where(table.c.id == bindparam("b_id"))
+    conn.execute(stmt, params)
+
+
+def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> None:
+    """Insert the child rows (images, related, attachments, references) of (record, dest_id) pairs."""
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record, dest_id in records:
+        for name, rows in child_rows(record, dest_id).items():
+            by_table[name].extend(rows)
+    for name, rows in by_table.items():
+        if rows:
+            conn.execute(insert(TABLES[name]), rows)
+
+
+def delete_children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> None:
+    for name, column in KIND_CHILD_TABLES[kind]:
+        table = TABLES[name]
+        for part in chunks(list(dest_ids)):
+            conn.execute(delete(table).where(table.c[column].in_(part)))
+
+
+def delete_main_rows(conn: Connection, kind: str, dest_ids: Sequence[int]) -> None:
+    delete_children(conn, kind, dest_ids)
+    table = schema.CONTENT_TABLES[kind]
+    for part in chunks(list(dest_ids)):
+        conn.execute(delete(table).where(table.c.id.in_(part)))
+
+
+def insert_old_urls(conn: Connection, records: Sequence[tuple[Record, int]]) -> None:
+    """Insert the old URLs of (record, map_id) pairs."""
+    rows = [row for record, map_id in records for row in old_url_rows(record, map_id)]
+    if rows:
+        conn.execute(insert(schema.OldUrl.__table__), rows)
+
+
+def delete_old_urls(conn: Connection, map_ids: Sequence[int]) -> None:
+    t = schema.OldUrl.__table__
+    for part in chunks(list(map_ids)):
+        conn.execute(delete(t).where(t.c.map_id.in_(part)))
+
+
+def build_main_rows(records: Sequence[tuple[Record, str]], cat_ids: Mapping[str, int]) -> list[dict[str, Any]]:
+    return [main_row(record, path, cat_ids) for record, path in records]
+
+
+def read_records(conn: Connection, map_rows: Sequence[Mapping[str, Any]]) -> dict[int, Record]:
+    """Rebuild the records of id_map rows (need id, kind, dest_id and the provenance columns).
+
+    Returns {map id: record}; rows whose content is missing are left out.
+    """
+    cats = {cid: slug for slug, cid in category_ids(conn).items()}
+    by_kind: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in map_rows:
+        if row["dest_id"] is not None:
+            by_kind[row["kind"]].append(row)
+    map_ids = [row["id"] for rows in by_kind.values() for row in rows]
+    urls = _old_urls(conn, map_ids)
+    out: dict[int, Record] = {}
+    for kind, rows in by_kind.items():
+        table = schema.CONTENT_TABLES[kind]
+        dest_ids = [row["dest_id"] for row in rows]
+        mains: dict[int, Mapping[str, Any]] = {}
+        for part in chunks(dest_ids):
+            for main in conn.execute(select(table).where(table.c.id.in_(part))).mappings():
+                mains[main["id"]] = main
+        children = _children(conn, kind, dest_ids)
+        for row in rows:
+            main = mains.get(row["dest_id"])
+            if main is None:
+                continue
+            out[row["id"]] = record_from_rows(
+                kind,
+                main,
+                {name: by_parent.get(row["dest_id"], []) for name, by_parent in children.items()},
+                urls.get(row["id"], []),
+                provenance_from_columns(row),
+                cats,
+            )
+    return out
+
+
+def _old_urls(conn: Connection, map_ids: Sequence[int]) -> dict[int, list[str]]:
+    t = schema.OldUrl.__table__
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for part in chunks(list(map_ids)):
+        for map_id, position, url in conn.execute(select(t.c.map_id, t.c.position, t.c.url).where(t.c.map_id.in_(part))):
+            found[map_id].append((position, url))
+    return {map_id: [url for _, url in sorted(items)] for map_id, items in found.items()}
+
+
+def _children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> dict[str, dict[int, list[Mapping[str, Any]]]]:
+    out: dict[str, dict[int, list[Mapping[str, Any]]]] = {}
+    for name, column in KIND_CHILD_TABLES[kind]:
+        table = TABLES[name]
+        by_parent: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+        for part in chunks(list(dest_ids)):
+            for row in conn.execute(select(table).where(table.c[column].in_(part))).mappings():
+                by_parent[row[column]].append(row)
+        for rows in by_parent.values():
+            rows.sort(key=lambda r: r["position"])
+        out[name] = by_parent
+    return out

@@ -1,0 +1,710 @@
+"""`load`: records.jsonl into the portal database, idempotently, in batches, one transaction each.
+
+Semantics follow Drupal Migrate. Every source_url has one id_map row (kind, destination id, row
+hash, status, message, run). A record whose content hash matches its row is left alone; a changed
+one is rewritten only with `update=True` (else it is marked needs_update); a bad line (bad JSON,
+missing field, bad date, unknown category, duplicate source_url) becomes a message naming its line
+and field while the rest load. Each batch commits on its own, so a load that dies (killed
+connection, full disk, Ctrl-C) keeps what it committed and a rerun finishes the job with no
+duplicates. A rerun of an unchanged file does not even parse the lines it loaded before: it matches
+the sha256 of each raw line against id_map.line_hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from loaders import content, schema
+from loaders.db import connect, is_at_head, make_engine, masked
+from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
+from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
+from loaders.rows import provenance_columns, row_hash, source_key
+from moha_migrate.console import Summary, progress
+from moha_migrate.errors import LoadError, RecordError
+from moha_migrate.jsonl import dumps_record, parse_line
+from moha_migrate.newurls import new_path
+from moha_migrate.profile import SiteProfile, load_profile
+from moha_migrate.records import KINDS, Article, Record
+
+log = logging.getLogger(__name__)
+
+ID_MAP = schema.IdMap.__table__
+RUNS = schema.Run.__table__
+MESSAGES = schema.Message.__table__
+HISTORY = schema.History.__table__
+CATEGORIES = schema.Category.__table__
+DEFAULT_BATCH_SIZE = 500
+MAX_PROBLEMS_KEPT = 1000
+"""Problems kept in memory for the summary; all of them go to the messages table."""
+
+BatchHook = Callable[[int], None]
+
+
+@dataclass
+class LoadResult:
+    """What a load did (or, with dry_run, would do)."""
+
+    source: str
+    db: str
+    run_id: int | None = None
+    dry_run: bool = False
+    update: bool = False
+    lines: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    """Changed records left as they were (no --update): marked needs_update."""
+    failed: int = 0
+    redirects_added: int = 0
+    conflicts: int = 0
+    files_stored: int = 0
+    files_missing: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    elapsed_s: float = 0.0
+    files_dir: str | None = None
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(text)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.conflicts == 0 and self.files_missing == 0
+
+    def summary(self) -> Summary:
+        counts: dict[str, int | float] = {
+            "lines": self.lines,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "changed": self.changed,
+            "failed": self.failed,
+            "redirects_added": self.redirects_added,
+            "conflicts": self.conflicts,
+        }
+        if self.files_dir is not None:
+            counts.update(files_stored=self.files_stored, files_missing=self.files_missing)
+        counts["records_per_s"] = round(self.lines / self.elapsed_s, 1) if self.elapsed_s else 0.0
+        message = f"dry run, nothing written to {self.db}" if self.dry_run else f"run {self.run_id} into {self.db}"
+        if self.changed and not self.update:
+            message += f"; {self.changed} changed record(s) kept as they were: rerun with --update"
+        problems = list(self.problems)
+        if self.problem_count > len(problems):
+            problems.append(f"... {self.problem_count - len(problems)} more in `moha-migrate status --messages`")
+        outputs = {"db": self.db}
+        if self.files_dir:
+            outputs["files"] = self.files_dir
+        return Summary("load", ok=self.ok, counts=counts, problems=problems, outputs=outputs, message=message)
+
+
+@dataclass
+class _Pending:
+    """A valid record of the current batch on its way into the database."""
+
+    record: Record
+    line: int
+    key: str
+    hash: str
+    line_hash: str
+    path: str
+    existing: Mapping[str, Any] | None = None
+    map_id: int | None = None
+    dest_id: int | None = None
+
+
+@dataclass
+class _Failure:
+    line: int
+    field: str | None
+    reason: str
+    source_url: str | None
+    kind: str | None
+
+
+@dataclass
+class _Context:
+    run_id: int
+    update: bool
+    dry_run: bool
+    schema_ready: bool
+    categories: dict[str, int]
+    profile: SiteProfile
+    result: LoadResult
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def load_records(
+    records_path: Path,
+    db_url: str | None = None,
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    files_from: Sequence[Path] | None = None,
+    files_dir: Path | None = None,
+    profile: SiteProfile | None = None,
+    hook: BatchHook | None = None,
+    show_progress: bool = False,
+) -> LoadResult:
+    """Load a records.jsonl file into the portal database at `db_url` (default: SQLite portal.db).
+
+    `files_from`: WARC files/dirs (or plain files/dirs) to copy media bytes from into the file
+    store (`files_dir`, default files/ next to a SQLite file or in the current directory).
+    `hook(batch_number)` runs inside each batch's transaction after its writes, before its commit.
+    Raises LoadError when the input cannot be read or the database cannot be reached or written;
+    whatever batches committed before stay committed.
+    """
+    records_path = Path(records_path)
+    if not records_path.is_file():
+        raise LoadError(f"cannot read {records_path}: no such file")
+    if batch_size < 1:
+        raise LoadError(f"batch size must be at least 1, got {batch_size}")
+    started = time.perf_counter()
+    profile = profile or load_profile()
+    engine = make_engine(db_url) if dry_run else connect(db_url)
+    result = LoadResult(source=str(records_path), db=masked(engine.url), dry_run=dry_run, update=update)
+    try:
+        schema_ready = _prepare(engine, profile, dry_run)
+        categories = _category_ids(engine, profile, schema_ready)
+        run_id = 0 if dry_run else _start_run(engine, records_path, update)
+        result.run_id = run_id or None
+        ctx = _Context(run_id, update, dry_run, schema_ready, categories, profile, result)
+        _run_batches(engine, records_path, ctx, batch_size, hook, show_progress)
+        if files_from and not dry_run:
+            _copy_files(engine, db_url, files_dir, files_from, result)
+        result.elapsed_s = time.perf_counter() - started
+        if not dry_run:
+            _finish_run(engine, run_id, "completed", result)
+        log.info("load: %s", result.summary().line())
+        return result
+    finally:
+        engine.dispose()
+
+
+def _prepare(engine: Engine, profile: SiteProfile, dry_run: bool) -> bool:
+    """Seed categories from the profile (writes only when not a dry run); True if the schema exists."""
+    if dry_run:
+        return is_at_head(engine)
+    with engine.begin() as conn:
+        have = {slug: (cid, name, tabid, catid) for cid, slug, name, tabid, catid in conn.execute(
+            select(CATEGORIES.c.id, CATEGORIES.c.slug, CATEGORIES.c.name, CATEGORIES.c.tabid, CATEGORIES.c.catid)
+        )}
+        for cat in profile.categories:
+            row = {"slug": cat.slug, "name": cat.name, "tabid": cat.tabid, "catid": cat.catid}
+            if cat.slug not in have:
+                conn.execute(insert(CATEGORIES), [row])
+            elif have[cat.slug][1:] != (cat.name, cat.tabid, cat.catid):
+                conn.execute(update(CATEGORIES).where(CATEGORIES.c.slug == cat.slug).values(**row))
+        # A run that never finished (killed process) is not running any more.
+        conn.execute(
+            update(RUNS).where(RUNS.c.status == "running").values(status="interrupted", finished_at=_now())
+        )
+    return True
+
+
+def _category_ids(engine: Engine, profile: SiteProfile, schema_ready: bool) -> dict[str, int]:
+    if schema_ready:
+        with engine.connect() as conn:
+            ids = content.category_ids(conn)
+    else:  # dry run on an empty database: pretend the profile's categories exist
+        ids = {cat.slug: i for i, cat in enumerate(profile.categories, start=1)}
+    allowed = {cat.slug for cat in profile.categories}
+    return {slug: cid for slug, cid in ids.items() if slug in allowed}
+
+
+def _start_run(engine: Engine, records_path: Path, update_changed: bool) -> int:
+    with _writing(engine, "start a run"):
+        with engine.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(RUNS).returning(RUNS.c.id),
+                    [{"started_at": _now(), "status": "running", "source": str(records_path), "update_changed": update_changed}],
+                ).scalar_one()
+            )
+
+
+def _finish_run(engine: Engine, run_id: int, status: str, result: LoadResult, message: str | None = None) -> None:
+    values = dict(
+        status=status,
+        finished_at=_now(),
+        inserted=result.inserted,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        changed=result.changed,
+        failed=result.failed,
+        message=message,
+    )
+    with _writing(engine, f"finish run {run_id}"):
+        with engine.begin() as conn:
+            conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+
+
+class _writing:
+    """Turn driver errors into a LoadError naming what was being done and the database."""
+
+    def __init__(self, engine: Engine, doing: str) -> None:
+        self.engine = engine
+        self.doing = doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if isinstance(exc, SQLAlchemyError):
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise LoadError(f"{masked(self.engine.url)}: could not {self.doing}: {detail}") from exc
+        return False
+
+
+def _iter_batches(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    try:
+        with path.open("r", encoding="utf-8", newline="\n") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                batch.append((number, raw))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not UTF-8 text after line {batch[-1][0] if batch else 0}: {exc.reason}") from exc
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {exc.strerror}") from exc
+    if batch:
+        yield batch
+
+
+def _run_batches(
+    engine: Engine, path: Path, ctx: _Context, batch_size: int, hook: BatchHook | None, show_progress: bool
+) -> None:
+    result = ctx.result
+    with progress("load", total=None, enabled=show_progress) as bar:
+        for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
+            before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
+            try:
+                if ctx.dry_run:
+                    with engine.connect() as conn:
+                        _load_batch(conn, batch, ctx)
+                else:
+                    with engine.begin() as conn:
+                        _load_batch(conn, batch, ctx)
+                        if hook is not None:
+                            hook(number)
+            except (DBAPIError, SQLAlchemyError) as exc:
+                _batch_failed(engine, ctx, batch, number, before, exc)
+            result.lines += len(batch)
+            bar.advance(len(batch), status=f"+{result.inserted} ~{result.updated} ={result.unchanged} !{result.failed}")
+
+
+def _batch_failed(
+    engine: Engine, ctx: _Context, batch: list[tuple[int, str]], number: int, before: tuple[int, ...], exc: Exception
+) -> None:
+    """The batch rolled back: undo its counts, record the run as failed if we still can, raise."""
+    result = ctx.result
+    result.inserted, result.updated, result.unchanged, result.changed, result.failed = before
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    where = f"batch {number} (lines {batch[0][0]}-{batch[-1][0]} of {result.source})"
+    text = (
+        f"{result.db}: {where} failed and was rolled back: {detail}; the {result.lines} line(s) before it are "
+        f"committed; rerun the same command to finish"
+    )
+    if not ctx.dry_run:
+        try:
+            _finish_run(engine, ctx.run_id, "failed", result, message=text)
+        except LoadError as second:
+            log.warning("could not mark run %s as failed: %s", ctx.run_id, second)
+    raise LoadError(text) from exc
+
+
+# -------------------------------------------------------------------------------- one batch
+
+
+def _load_batch(conn: Connection, batch: list[tuple[int, str]], ctx: _Context) -> None:
+    result = ctx.result
+    failures: list[_Failure] = []
+    line_hashes = {number: hashlib.sha256(raw.strip().encode("utf-8")).hexdigest() for number, raw in batch}
+    known = _known_lines(conn, list(line_hashes.values())) if ctx.schema_ready else {}
+    to_parse: list[tuple[int, str]] = []
+    status_fixes: list[int] = []
+    for number, raw in batch:
+        hit = known.get(line_hashes[number])
+        if hit is None:
+            to_parse.append((number, raw))
+            continue
+        map_id, key, status = hit
+        first = ctx.seen.setdefault(key, number)
+        if first != number:
+            failures.append(_duplicate(number, first, raw))
+            continue
+        result.unchanged += 1
+        if status == "needs_update":
+            status_fixes.append(map_id)
+
+    pending: list[_Pending] = []
+    for number, raw in to_parse:
+        parsed = parse_line(raw, number)
+        if parsed.error is not None:
+            failures.append(_failure_from(parsed.error, raw))
+            continue
+        record = parsed.record
+        assert record is not None
+        if isinstance(record, Article) and record.category not in ctx.categories:
+            reason = f"unknown category {record.category!r} (not in the site profile {ctx.profile.source})"
+            failures.append(_Failure(number, "category", reason, record.source_url, record.kind))
+            continue
+        key = source_key(record.source_url)
+        first = ctx.seen.setdefault(key, number)
+        if first != number:
+            failures.append(_duplicate(number, first, raw))
+            continue
+        pending.append(_Pending(record, number, key, row_hash(record), line_hashes[number], new_path(record)))
+
+    existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
+    new: list[_Pending] = []
+    changed: list[_Pending] = []
+    hash_refresh: list[_Pending] = []
+    needs_update: list[_Pending] = []
+    for item in pending:
+        item.existing = existing.get(item.key)
+        ex = item.existing
+        if ex is None or ex["dest_id"] is None:
+            new.append(item)
+        elif ex["row_hash"] == item.hash and ex["kind"] == item.record.kind:
+            result.unchanged += 1
+            hash_refresh.append(item)
+        elif ctx.update:
+            changed.append(item)
+        else:
+            result.changed += 1
+            if ex["status"] != "needs_update":
+                needs_update.append(item)
+
+    taken = _paths_taken(conn, [p for p in new + changed], ctx) if ctx.schema_ready else {}
+    for item in list(new) + list(changed):
+        holder = taken.get(item.path)
+        if holder is not None and (item.existing is None or holder[0] != item.existing["id"]):
+            failures.append(
+                _Failure(item.line, "title", f"new path {item.path} is already used by {holder[1]}", item.record.source_url, item.record.kind)
+            )
+            (new if item in new else changed).remove(item)
+        else:
+            taken[item.path] = (item.existing["id"] if item.existing else -1, item.record.source_url)
+
+    result.inserted += len(new)
+    result.updated += len(changed)
+    result.failed += len(failures)
+    for f in failures:
+        where = f"line {f.line}" + (f", field {f.field!r}" if f.field else "")
+        result.problem(f"{where}: {f.reason}" + (f" ({f.source_url})" if f.source_url else ""))
+    if ctx.dry_run:
+        return
+
+    if status_fixes:
+        _save_history_status(conn, ctx.run_id, status_fixes)
+        conn.execute(update(ID_MAP).where(ID_MAP.c.id.in_(status_fixes)).values(status="imported", run_id=ctx.run_id))
+    if needs_update:
+        _save_history_status(conn, ctx.run_id, [p.existing["id"] for p in needs_update])  # type: ignore[index]
+        conn.execute(
+            update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")),
+            [{"b_id": p.existing["id"], "status": "needs_update", "run_id": ctx.run_id} for p in needs_update],  # type: ignore[index]
+        )
+    if hash_refresh:
+        stale = [p for p in hash_refresh if p.existing["line_hash"] != p.line_hash or p.existing["status"] != "imported"]  # type: ignore[index]
+        if stale:
+            revived = [p.existing["id"] for p in stale if p.existing["status"] == "needs_update"]  # type: ignore[index]
+            if revived:
+                _save_history_status(conn, ctx.run_id, revived)
+            conn.execute(
+                update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")),
+                [{"b_id": p.existing["id"], "line_hash": p.line_hash, "status": "imported"} for p in stale],  # type: ignore[index]
+            )
+    freed = _update_changed(conn, changed, ctx) if changed else set()
+    _insert_new(conn, new, ctx)
+    added, conflicts = assign_redirects(
+        conn, [c for p in new + changed for c in candidates(p.record, p.map_id, p.path)]  # type: ignore[arg-type]
+    )
+    result.redirects_added += added
+    _note_conflicts(conn, conflicts, new + changed, ctx)
+    if freed:
+        result.redirects_added += fill_redirects(conn, freed)
+    _record_failures(conn, failures, ctx)
+
+
+def _known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
+    out: dict[str, tuple[int, str, str]] = {}
+    for part in content.chunks(hashes):
+        stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
+            ID_MAP.c.line_hash.in_(part), ID_MAP.c.dest_id.is_not(None)
+        )
+        for line_hash, map_id, key, status in conn.execute(stmt):
+            out[line_hash] = (map_id, key, status)
+    return out
+
+
+def _existing(conn: Connection, keys: list[str]) -> dict[str, Mapping[str, Any]]:
+    out: dict[str, Mapping[str, Any]] = {}
+    for part in content.chunks(keys):
+        for row in conn.execute(select(ID_MAP).where(ID_MAP.c.source_key.in_(part))).mappings():
+            out[row["source_key"]] = dict(row)
+    return out
+
+
+def _paths_taken(conn: Connection, items: list[_Pending], ctx: _Context) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    paths = sorted({p.path for p in items})
+    for part in content.chunks(paths):
+        stmt = select(ID_MAP.c.dest_path, ID_MAP.c.id, ID_MAP.c.source_url).where(ID_MAP.c.dest_path.in_(part))
+        for path, map_id, url in conn.execute(stmt):
+            out[path] = (map_id, url)
+    return out
+
+
+def _map_values(item: _Pending, run_id: int) -> dict[str, Any]:
+    record = item.record
+    return {
+        "source_key": item.key,
+        "source_url": record.source_url,
+        "kind": record.kind,
+        "dest_id": item.dest_id,
+        "dest_path": item.path,
+        "row_hash": item.hash,
+        "line_hash": item.line_hash,
+        "status": "imported",
+        "message": None,
+        "line": item.line,
+        "run_id": run_id,
+        **provenance_columns(record),
+    }
+
+
+def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
+    if not items:
+        return
+    by_kind: dict[str, list[_Pending]] = defaultdict(list)
+    for item in items:
+        by_kind[item.record.kind].append(item)
+    for kind, group in by_kind.items():
+        rows = content.build_main_rows([(p.record, p.path) for p in group], ctx.categories)
+        for item, dest_id in zip(group, content.insert_main_rows(conn, kind, rows), strict=True):
+            item.dest_id = dest_id
+    fresh = [p for p in items if p.existing is None]
+    reused = [p for p in items if p.existing is not None]
+    if fresh:
+        rows = [dict(_map_values(p, ctx.run_id), created_run_id=ctx.run_id) for p in fresh]
+        ids = conn.execute(insert(ID_MAP).returning(ID_MAP.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        for item, map_id in zip(fresh, ids, strict=True):
+            item.map_id = map_id
+    if reused:  # failed on an earlier run, loads now: the row becomes this run's creation
+        rows = [dict(_map_values(p, ctx.run_id), created_run_id=ctx.run_id, b_id=p.existing["id"]) for p in reused]  # type: ignore[index]
+        conn.execute(update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")), rows)
+        for item in reused:
+            item.map_id = item.existing["id"]  # type: ignore[index]
+    content.insert_children(conn, [(p.record, p.dest_id) for p in items])  # type: ignore[misc]
+    content.insert_old_urls(conn, [(p.record, p.map_id) for p in items])  # type: ignore[misc]
+
+
+def _update_changed(conn: Connection, items: list[_Pending], ctx: _Context) -> set[str]:
+    """Rewrite changed records in place, keeping what they were in `history`; return freed URL keys."""
+    olds = content.read_records(conn, [p.existing for p in items])  # type: ignore[misc]
+    conn.execute(
+        insert(HISTORY),
+        [
+            {
+                "run_id": ctx.run_id,
+                "map_id": p.existing["id"],  # type: ignore[index]
+                "previous_status": p.existing["status"],  # type: ignore[index]
+                "previous_hash": p.existing["row_hash"],  # type: ignore[index]
+                "previous_line": p.existing["line"],  # type: ignore[index]
+                "previous_run_id": p.existing["run_id"],  # type: ignore[index]
+                "record_json": dumps_record(olds[p.existing["id"]]),  # type: ignore[index]
+            }
+            for p in items
+        ],
+    )
+    rewrite(conn, [(p.record, p.existing, p.path) for p in items], ctx.categories)  # type: ignore[misc]
+    for item in items:
+        item.map_id = item.existing["id"]  # type: ignore[index]
+        item.dest_id = item.existing["dest_id"]  # type: ignore[index]
+    map_ids = [p.map_id for p in items]
+    content.delete_old_urls(conn, map_ids)  # type: ignore[arg-type]
+    freed = remove_redirects(conn, map_ids)  # type: ignore[arg-type]
+    content.insert_old_urls(conn, [(p.record, p.map_id) for p in items])  # type: ignore[misc]
+    conn.execute(
+        update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")),
+        [
+            dict(
+                {k: v for k, v in _map_values(p, ctx.run_id).items() if k != "source_key"},
+                b_id=p.map_id,
+                dest_id=p.existing["dest_id"],  # type: ignore[index]
+            )
+            for p in items
+        ],
+    )
+    return freed
+
+
+def rewrite(
+    conn: Connection, items: Sequence[tuple[Record, Mapping[str, Any], str]], categories: Mapping[str, int]
+) -> None:
+    """Replace the content of existing id_map rows with new records (same kind: in place, keeping ids).
+
+    Updates each item's id_map row `dest_id` in `existing` when the kind changed (new main row).
+    """
+    same: dict[str, list[tuple[Record, Mapping[str, Any], str]]] = defaultdict(list)
+    moved: list[tuple[Record, Mapping[str, Any], str]] = []
+    for record, ex, path in items:
+        (same[record.kind] if ex["kind"] == record.kind else moved).append((record, ex, path))
+    for kind, group in same.items():
+        ids = [ex["dest_id"] for _, ex, _ in group]
+        content.update_main_rows(conn, kind, content.build_main_rows([(r, p) for r, _, p in group], categories), ids)
+        content.delete_children(conn, kind, ids)
+        content.insert_children(conn, [(r, ex["dest_id"]) for r, ex, _ in group])
+    for record, ex, path in moved:
+        content.delete_main_rows(conn, ex["kind"], [ex["dest_id"]])
+        (dest_id,) = content.insert_main_rows(conn, record.kind, content.build_main_rows([(record, path)], categories))
+        content.insert_children(conn, [(record, dest_id)])
+        conn.execute(update(ID_MAP).where(ID_MAP.c.id == ex["id"]).values(dest_id=dest_id, kind=record.kind))
+        if isinstance(ex, dict):
+            ex["dest_id"] = dest_id
+
+
+def _save_history_status(conn: Connection, run_id: int, map_ids: Sequence[int]) -> None:
+    rows = []
+    for part in content.chunks(list(map_ids)):
+        stmt = select(ID_MAP.c.id, ID_MAP.c.status, ID_MAP.c.row_hash, ID_MAP.c.line, ID_MAP.c.run_id).where(ID_MAP.c.id.in_(part))
+        for map_id, status, hash_, line, prev_run in conn.execute(stmt):
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "map_id": map_id,
+                    "previous_status": status,
+                    "previous_hash": hash_,
+                    "previous_line": line,
+                    "previous_run_id": prev_run,
+                    "record_json": "",
+                }
+            )
+    if rows:
+        conn.execute(insert(HISTORY), rows)
+
+
+def _note_conflicts(conn: Connection, conflicts: list[Any], items: list[_Pending], ctx: _Context) -> None:
+    if not conflicts:
+        return
+    by_map = {p.map_id: p for p in items}
+    messages = []
+    for c in conflicts:
+        item = by_map.get(c.map_id)
+        text = f"old URL {c.old_url} already redirects to {c.kept_path} (another record lists it)"
+        ctx.result.conflicts += 1
+        ctx.result.problem(f"line {item.line if item else '?'}: {text}")
+        messages.append(
+            {
+                "run_id": ctx.run_id,
+                "level": "warning",
+                "line": item.line if item else None,
+                "field": "old_urls",
+                "source_url": item.record.source_url if item else None,
+                "message": text,
+            }
+        )
+    conn.execute(insert(MESSAGES), messages)
+    conn.execute(
+        update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")),
+        [{"b_id": m, "message": "old URL conflict: see messages"} for m in {c.map_id for c in conflicts}],
+    )
+
+
+def _record_failures(conn: Connection, failures: list[_Failure], ctx: _Context) -> None:
+    if not failures:
+        return
+    conn.execute(
+        insert(MESSAGES),
+        [
+            {"run_id": ctx.run_id, "level": "error", "line": f.line, "field": f.field, "source_url": f.source_url, "message": f.reason}
+            for f in failures
+        ],
+    )
+    known = [f for f in failures if f.source_url and f.kind in KINDS]
+    existing = _existing(conn, [source_key(f.source_url) for f in known])  # type: ignore[arg-type]
+    fresh: dict[str, _Failure] = {}
+    for f in known:
+        key = source_key(f.source_url)  # type: ignore[arg-type]
+        ex = existing.get(key)
+        if ex is None:
+            fresh.setdefault(key, f)
+        elif ex["dest_id"] is None:
+            conn.execute(update(ID_MAP).where(ID_MAP.c.id == ex["id"]).values(message=f.reason, line=f.line))
+    if fresh:
+        conn.execute(
+            insert(ID_MAP),
+            [
+                {
+                    "source_key": key,
+                    "source_url": f.source_url,
+                    "kind": f.kind,
+                    "status": "failed",
+                    "message": f"line {f.line}" + (f", field {f.field!r}" if f.field else "") + f": {f.reason}",
+                    "line": f.line,
+                    "run_id": ctx.run_id,
+                    "created_run_id": ctx.run_id,
+                }
+                for key, f in fresh.items()
+            ],
+        )
+
+
+def _failure_from(error: RecordError, raw: str) -> _Failure:
+    source_url, kind = _guess_identity(raw)
+    return _Failure(error.line or 0, error.field, error.reason, source_url, kind)
+
+
+def _duplicate(number: int, first: int, raw: str) -> _Failure:
+    source_url, kind = _guess_identity(raw)
+    return _Failure(number, "source_url", f"duplicate of line {first} (same source_url); skipped", source_url, kind)
+
+
+def _guess_identity(raw: str) -> tuple[str | None, str | None]:
+    """source_url and kind of a line that failed validation, when its JSON is readable."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    url, kind = data.get("source_url"), data.get("kind")
+    return (url if isinstance(url, str) and len(url) <= schema.URL_LEN else None, kind if isinstance(kind, str) else None)
+
+
+def _copy_files(engine: Engine, db_url: str | None, files_dir: Path | None, sources: Sequence[Path], result: LoadResult) -> None:
+    store = FileStore(default_store_root(db_url, files_dir))
+    result.files_dir = str(store.root)
+    report = fill_store(store, referenced_digests(engine), sources)
+    result.files_stored = report.stored
+    result.files_missing = len(report.missing)
+    for sha in report.missing[:50]:
+        result.problem(f"file sha256 {sha}: not found in --files-from {', '.join(map(str, sources))}")
+    if len(report.missing) > 50:
+        result.problem(f"... and {len(report.missing) - 50} more files not found")
+    for text in report.rejected:
+        result.problem(f"file not stored: {text}")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

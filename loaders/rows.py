@@ -1,0 +1,265 @@
+"""Records to table rows and back: pure functions, no database.
+
+`load` writes what these return and `export` rebuilds records with `record_from_rows`, so the two
+directions live side by side and a round trip (load -> export) can be checked field by field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from moha_migrate.jsonl import dumps_record
+from moha_migrate.records import (
+    Article,
+    Attachment,
+    Document,
+    Image,
+    Media,
+    Page,
+    Provenance,
+    Record,
+)
+from moha_migrate.urls import comparable
+
+WWW = "www.moha.gov.vn"
+BARE = "moha.gov.vn"
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def source_key(source_url: str) -> str:
+    """The id_map key of a source URL (sha256 of the URL as written)."""
+    return sha256_hex(source_url)
+
+
+def url_key(url: str) -> str:
+    """The redirect key of an old URL: sha256 of the URL unquoted and in NFC (records.md's comparison)."""
+    return sha256_hex(comparable(url))
+
+
+def other_host(url: str) -> str | None:
+    """The same URL on the other legacy host (moha.gov.vn <-> www.moha.gov.vn), None off-site."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == BARE:
+        return urlunsplit(parts._replace(netloc=WWW))
+    if host == WWW:
+        return urlunsplit(parts._replace(netloc=BARE))
+    return None
+
+
+def row_hash(record: Record) -> str:
+    """The hash of a record's content: what `load` compares to skip unchanged records.
+
+    Provenance is left out on purpose: a recrawl that captured the same content again (new WARC
+    file and offset) is not a change for the portal, so incremental loads touch only real edits.
+    """
+    return sha256_hex(dumps_record(dataclasses.replace(record, provenance=None)))
+
+
+def provenance_columns(record: Record) -> dict[str, Any]:
+    p = record.provenance
+    if p is None:
+        return dict(prov_warc_file=None, prov_offset=None, prov_record_id=None, prov_payload_digest=None, prov_captured_at=None)
+    return dict(
+        prov_warc_file=p.warc_file,
+        prov_offset=p.offset,
+        prov_record_id=p.record_id,
+        prov_payload_digest=p.payload_digest,
+        prov_captured_at=p.captured_at.isoformat(),
+    )
+
+
+def provenance_from_columns(row: Mapping[str, Any]) -> Provenance | None:
+    if row["prov_warc_file"] is None:
+        return None
+    return Provenance(
+        warc_file=row["prov_warc_file"],
+        offset=int(row["prov_offset"]),
+        record_id=row["prov_record_id"],
+        payload_digest=row["prov_payload_digest"],
+        captured_at=datetime.fromisoformat(row["prov_captured_at"]),
+    )
+
+
+# ------------------------------------------------------------------------------ to rows
+
+
+def main_row(record: Record, path: str, category_ids: Mapping[str, int]) -> dict[str, Any]:
+    """The row of the record's main table (no id)."""
+    base = {"path": path, "source_url": record.source_url, "title": record.title}
+    if isinstance(record, Article):
+        moment = record.published_at
+        offset = moment.utcoffset() or timedelta(0)
+        return base | {
+            "item_id": record.item_id,
+            "category_id": category_ids[record.category],
+            "published_at": moment.astimezone(timezone.utc).replace(tzinfo=None),
+            "published_utc_offset_min": int(offset.total_seconds() // 60),
+            "lead": record.lead,
+            "body_text": record.body_text,
+            "body_html": record.body_html,
+            "author": record.author,
+            "source": record.source,
+        }
+    if isinstance(record, Document):
+        return base | {
+            "doc_id": record.doc_id,
+            "number": record.number,
+            "doc_type": record.doc_type,
+            "issuer": record.issuer,
+            "signer": record.signer,
+            "issued_on": record.issued_on,
+            "effective_on": record.effective_on,
+            "expired_on": record.expired_on,
+            "status": record.status,
+            "field": record.field,
+            "abstract": record.abstract,
+        }
+    if isinstance(record, Page):
+        return base | {"slug": record.slug, "body_text": record.body_text, "body_html": record.body_html}
+    if isinstance(record, Media):
+        return base | {"url": record.url, "sha256": record.sha256, "mime": record.mime, "size": record.size}
+    raise TypeError(f"not a record: {record!r}")
+
+
+def child_rows(record: Record, dest_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the child tables (by table name) of a record whose main row has id `dest_id`."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if isinstance(record, Article):
+        out["article_images"] = [
+            {"article_id": dest_id, "position": i, "url": im.url, "caption": im.caption, "sha256": im.sha256}
+            for i, im in enumerate(record.images)
+        ]
+        out["article_related"] = [
+            {"article_id": dest_id, "position": i, "url": url} for i, url in enumerate(record.related)
+        ]
+        out["attachments"] = _attachment_rows(record.attachments, article_id=dest_id, document_id=None)
+    elif isinstance(record, Document):
+        out["attachments"] = _attachment_rows(record.attachments, article_id=None, document_id=dest_id)
+    elif isinstance(record, Media):
+        out["media_references"] = [
+            {"media_id": dest_id, "position": i, "url": url} for i, url in enumerate(record.referenced_by)
+        ]
+    return out
+
+
+def _attachment_rows(items: Sequence[Attachment], *, article_id: int | None, document_id: int | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "article_id": article_id,
+            "document_id": document_id,
+            "position": i,
+            "url": a.url,
+            "filename": a.filename,
+            "sha256": a.sha256,
+            "mime": a.mime,
+            "size": a.size,
+        }
+        for i, a in enumerate(items)
+    ]
+
+
+def old_url_rows(record: Record, map_id: int) -> list[dict[str, Any]]:
+    """One row per old URL of the record, in its order, with its redirect key and its alias key."""
+    rows = []
+    for i, url in enumerate(record.old_urls):
+        alias = other_host(url)
+        rows.append(
+            {
+                "map_id": map_id,
+                "position": i,
+                "url": url,
+                "url_key": url_key(url),
+                "alias_key": url_key(alias) if alias else url_key(url),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------- from rows
+
+
+def record_from_rows(
+    kind: str,
+    main: Mapping[str, Any],
+    children: Mapping[str, Sequence[Mapping[str, Any]]],
+    old_urls: Sequence[str],
+    provenance: Provenance | None,
+    category_slugs: Mapping[int, str],
+) -> Record:
+    """Rebuild a record from its main row, child rows (sorted by position) and old URLs."""
+    base = dict(source_url=main["source_url"], old_urls=tuple(old_urls), title=main["title"], provenance=provenance)
+    if kind == "article":
+        offset = timezone(timedelta(minutes=main["published_utc_offset_min"]))
+        published = main["published_at"]
+        if isinstance(published, str):  # SQLite through a raw read returns text
+            published = datetime.fromisoformat(published)
+        published = published.replace(tzinfo=timezone.utc).astimezone(offset)
+        return Article(
+            **base,
+            item_id=main["item_id"],
+            category=category_slugs[main["category_id"]],
+            published_at=published,
+            lead=main["lead"],
+            body_text=main["body_text"],
+            body_html=main["body_html"],
+            author=main["author"],
+            source=main["source"],
+            images=tuple(
+                Image(url=r["url"], caption=r["caption"], sha256=r["sha256"]) for r in children.get("article_images", ())
+            ),
+            attachments=tuple(_attachment(r) for r in children.get("attachments", ())),
+            related=tuple(r["url"] for r in children.get("article_related", ())),
+        )
+    if kind == "document":
+        return Document(
+            **base,
+            doc_id=main["doc_id"],
+            number=main["number"],
+            doc_type=main["doc_type"],
+            issuer=main["issuer"],
+            signer=main["signer"],
+            issued_on=main["issued_on"],
+            effective_on=main["effective_on"],
+            expired_on=main["expired_on"],
+            status=main["status"],
+            field=main["field"],
+            abstract=main["abstract"],
+            attachments=tuple(_attachment(r) for r in children.get("attachments", ())),
+        )
+    if kind == "page":
+        return Page(**base, slug=main["slug"], body_text=main["body_text"], body_html=main["body_html"])
+    if kind == "media":
+        return Media(
+            **base,
+            url=main["url"],
+            sha256=main["sha256"],
+            mime=main["mime"],
+            size=int(main["size"]),
+            referenced_by=tuple(r["url"] for r in children.get("media_references", ())),
+        )
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _attachment(row: Mapping[str, Any]) -> Attachment:
+    size = row["size"]
+    return Attachment(
+        url=row["url"], filename=row["filename"], sha256=row["sha256"], mime=row["mime"], size=None if size is None else int(size)
+    )
+
+
+KIND_CHILD_TABLES = {
+    "article": (("article_images", "article_id"), ("article_related", "article_id"), ("attachments", "article_id")),
+    "document": (("attachments", "document_id"),),
+    "page": (),
+    "media": (("media_references", "media_id"),),
+}
+"""The child tables of each kind, with the column that points at the main row."""
