@@ -14,6 +14,7 @@ yielded only after the next record has been read, and the last few requests are 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -196,7 +197,7 @@ def _iter_file(
                 yield pending[0]
                 pending = None
             if rtype == "response":
-                resp = _read_response(record, path, warc, max_body_bytes)
+                resp = _read_response(record, path, warc.offset, max_body_bytes)
                 index.add(_Located(path, resp.offset, resp.record_id, resp.payload_digest), resp.url)
             elif rtype == "revisit":
                 offset = warc.offset()
@@ -297,12 +298,13 @@ def _rid(record: ArcWarcRecord) -> str:
     return record.rec_headers.get_header("WARC-Record-ID") or ""
 
 
-def _read_response(record: ArcWarcRecord, path: Path, warc: WarcFile, max_body_bytes: int) -> CapturedResponse:
+def _read_response(
+    record: ArcWarcRecord, path: Path, offset_of: Callable[[], int], max_body_bytes: int
+) -> CapturedResponse:
+    """A response record as a CapturedResponse; `offset_of` is called after the payload is read."""
     status, reason, headers = _http_parts(record)
     try:
         payload = _read_payload(record, max_body_bytes)
-    except ArchiveError:
-        raise
     except Exception as exc:  # noqa: BLE001 - a library failure on one payload names the record
         raise ArchiveError(f"{path.name}: record {_rid(record)}: payload unreadable: {exc}") from exc
     mime, charset = _content_type(headers)
@@ -319,7 +321,7 @@ def _read_response(record: ArcWarcRecord, path: Path, warc: WarcFile, max_body_b
         size=payload.size,
         head=payload.head,
         warc_file=path.name,
-        offset=warc.offset(),
+        offset=offset_of(),
         record_id=_rid(record),
         payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
         captured_at=_captured_at(record),
@@ -365,3 +367,52 @@ def _all_headers(record: ArcWarcRecord, name: str) -> tuple[str, ...]:
     """Every value of a WARC header that may repeat (WARC-Concurrent-To)."""
     lname = name.lower()
     return tuple(v for k, v in record.rec_headers.headers if k.lower() == lname)
+
+
+def read_response_at(
+    path: Path,
+    offset: int,
+    *,
+    original: tuple[Path, int] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> CapturedResponse:
+    """The response (or revisit) record at `offset` of `path`, payload decoded.
+
+    A revisit needs `original` (file and offset of the response holding its payload). Raises
+    ArchiveError naming file and offset when no response/revisit record starts there.
+    """
+    path = Path(path)
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+    with fh:
+        fh.seek(offset)
+        it = ArchiveIterator(fh)
+        try:
+            record = next(it)
+        except Exception as exc:  # noqa: BLE001 - any parse failure means "no record here"
+            raise ArchiveError(f"{path.name}@{offset}: no WARC record starts here ({exc})") from exc
+        rid = _rid(record)
+        if record.rec_type == "revisit":
+            if original is None:
+                raise ArchiveError(f"{path.name}@{offset}: revisit {rid} needs its original response")
+            with Path(original[0]).open("rb") as ofh:
+                ofh.seek(original[1])
+                orig = next(ArchiveIterator(ofh))
+                loc = _Located(Path(original[0]), original[1], _rid(orig),
+                               orig.rec_headers.get_header("WARC-Payload-Digest") or "")
+            return _revisit(record, path, offset, loc, max_body_bytes)
+        if record.rec_type != "response":
+            raise ArchiveError(f"{path.name}@{offset}: record {rid} is a {record.rec_type}, not a response")
+        return _read_response(record, path, lambda: offset, max_body_bytes)
+
+
+def read_record_bytes(path: Path, offset: int, length: int) -> bytes:
+    """The record exactly as stored (gzip member decompressed, nothing else undone)."""
+    with Path(path).open("rb") as fh:
+        fh.seek(offset)
+        data = fh.read(length)
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    return data

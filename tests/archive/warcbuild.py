@@ -76,8 +76,14 @@ class WarcBuilder:
             http_headers=req_http, warc_headers_dict={"WARC-Date": ex.date},
         )
         resp_id = resp.rec_headers.get_header("WARC-Record-ID")
-        req.rec_headers.add_header("WARC-Concurrent-To", resp_id)
-        order = (resp, req) if ex.response_first else (req, resp)
+        # The second record points at the first, as capture_http (response first) and wget (request
+        # first) both do; cdxj-indexer pairs a POST with its response only that way.
+        if ex.response_first:
+            req.rec_headers.add_header("WARC-Concurrent-To", resp_id)
+            order = (resp, req)
+        else:
+            resp.rec_headers.add_header("WARC-Concurrent-To", req.rec_headers.get_header("WARC-Record-ID"))
+            order = (req, resp)
         for rec in order:
             self.writer.write_record(rec)
         return resp_id, req.rec_headers.get_header("WARC-Record-ID")
@@ -88,8 +94,16 @@ class WarcBuilder:
         rec = self.writer.create_revisit_record(url, digest, original_url, "2026-11-25T10:00:00Z",
                                                 http_headers=http, warc_headers_dict={"WARC-Date": date})
         rec.rec_headers.add_header("WARC-Refers-To", original_id)
+        rec_id = rec.rec_headers.get_header("WARC-Record-ID")
+        parts = url.split("/", 3)
+        req_http = StatusAndHeaders(f"GET /{parts[3] if len(parts) > 3 else ''} HTTP/1.1", [("Host", parts[2])],
+                                    is_http_request=True)
+        req = self.writer.create_warc_record(url, "request", payload=io.BytesIO(b""), length=0,
+                                             http_headers=req_http, warc_headers_dict={"WARC-Date": date})
+        req.rec_headers.add_header("WARC-Concurrent-To", rec_id)
+        self.writer.write_record(req)
         self.writer.write_record(rec)
-        return rec.rec_headers.get_header("WARC-Record-ID")
+        return rec_id
 
 
 def payload_digest_of(path: Path, record_id: str) -> str:
