@@ -413,9 +413,9 @@ class ReplicaServer:
             method, target, version, headers = self._parse_head(head)
             user_agent = headers.get("User-Agent", "")
             url = target
-            body = await self._read_body(reader, headers)
-            keep_alive = self._wants_keep_alive(version, headers)
             url, host = self._resolve_url(method, target, headers, version)
+            body = await self._read_body(reader, writer, headers, version)
+            keep_alive = self._wants_keep_alive(version, headers)
             if host not in self.allowed_hosts:
                 self.forbidden_count += 1
                 reply = _plain_reply(403, "Forbidden", f"{host or 'this host'} is not served by the replica")
@@ -423,7 +423,8 @@ class ReplicaServer:
                 reply = _plain_reply(405, "Method Not Allowed", "the replica serves http:// only")
                 reply.headers.append(("Allow", "GET, HEAD, POST"))
             else:
-                reply = self._site_reply(method, url, headers, body)
+                # HEAD is answered as GET without the body, as IIS did; the site only sees GET
+                reply = self._site_reply("GET" if method == "HEAD" else method, url, headers, body)
         except _BadRequest as bad:
             log.info("replica: %s %s -> %d %s", method, url, bad.status, bad.detail)
             reply = _plain_reply(bad.status, bad.reason, bad.detail)
@@ -499,20 +500,35 @@ class ReplicaServer:
             pairs.append((name.decode("ascii"), value.strip(b" \t").decode("latin-1")))
         return method_b.decode("ascii"), _decode_target(target_b), version_b.decode("ascii"), Headers(pairs)
 
-    async def _read_body(self, reader: asyncio.StreamReader, headers: Headers) -> bytes:
+    async def _read_body(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: Headers, version: str
+    ) -> bytes:
+        """The request body (Content-Length or chunked), answering `Expect: 100-continue` first.
+
+        curl sends `Expect: 100-continue` with any POST over 1 KiB (an ASP.NET postback with its
+        __VIEWSTATE often is) and waits a second for the interim answer unless it gets one.
+        """
         coding = headers.get("Transfer-Encoding")
+        length_text = headers.get("Content-Length")
+        length = 0
         if coding is not None:
             if coding.strip().lower() != "chunked":
                 raise _BadRequest(501, "Not Implemented", f"transfer coding {coding!r}")
-            return await self._read_chunked(reader)
-        length_text = headers.get("Content-Length")
-        if length_text is None:
+        elif length_text is not None:
+            if not length_text.strip().isdigit():
+                raise _BadRequest(400, "Bad Request", f"bad Content-Length {length_text[:40]!r}")
+            length = int(length_text)
+            if length > self.max_body_bytes:
+                raise _BadRequest(413, "Content Too Large", f"body of {length} bytes over {self.max_body_bytes}")
+        else:
             return b""
-        if not length_text.strip().isdigit():
-            raise _BadRequest(400, "Bad Request", f"bad Content-Length {length_text[:40]!r}")
-        length = int(length_text)
-        if length > self.max_body_bytes:
-            raise _BadRequest(413, "Content Too Large", f"body of {length} bytes over {self.max_body_bytes}")
+        expect = headers.get("Expect")
+        if expect is not None and version == "HTTP/1.1":
+            if expect.strip().lower() != "100-continue":
+                raise _BadRequest(417, "Expectation Failed", f"unknown expectation {expect[:40]!r}")
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if coding is not None:
+            return await self._read_chunked(reader)
         return await asyncio.wait_for(reader.readexactly(length), self.idle_timeout_s) if length else b""
 
     async def _read_chunked(self, reader: asyncio.StreamReader) -> bytes:

@@ -378,3 +378,23 @@ def test_stop_is_quick_and_frees_the_port_with_an_open_keep_alive_connection(tmp
     idle.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+
+
+def test_expect_100_continue_gets_the_interim_answer_then_the_reply(server: ReplicaServer) -> None:
+    body = b"__VIEWSTATE=" + b"A" * 3000
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: %d\r\n"
+                     b"Expect: 100-continue\r\nConnection: close\r\n\r\n" % len(body))
+        interim = sock.recv(100)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"  # before we sent the body: no 1 s stall
+        sock.sendall(body)
+        rest = b""
+        while chunk := sock.recv(65536):
+            rest += chunk
+    assert status_of(rest) == 200
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["body"] == body.decode()
+
+
+def test_head_reaches_the_site_as_get(server: ReplicaServer, site: KnownSite) -> None:
+    raw_exchange(server, b"HEAD /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n")
+    assert site.calls[-1][0] == "GET"
