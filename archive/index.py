@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from cdxj_indexer.main import CDXJIndexer
 from warcio.exceptions import ArchiveLoadFailed
+
+from cdxj_indexer.main import CDXJIndexer
 
 from archive.reader import iter_warc_paths
 from moha_migrate.errors import ArchiveError
