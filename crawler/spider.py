@@ -1,0 +1,177 @@
+"""MohaSpider: seeds, scope, link following and ASP.NET postback paging over the legacy site.
+
+It parses only what it must: HTML and CSS responses, by regular expression (crawler.links); media
+bodies never reach it. Each link is cleaned and judged against the profile (crawler.traps) — skipped
+links are logged, never requested. Listing pages whose pager is an ASP.NET postback are paged as a
+browser would: the page's form (with __VIEWSTATE/__EVENTVALIDATION) submitted with __EVENTTARGET /
+__EVENTARGUMENT set, one POST per page number (the frontier key ignores the changing view state).
+
+The spider also owns the crawl's shared state (rules, journal, digest index), which the Scrapy
+components reach through `crawler.spider`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy import FormRequest, Request
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from moha_migrate.profile import load_profile
+from crawler.crawllog import CrawlLog
+from crawler.dedup import DigestIndex
+from crawler.frontier import POSTBACK_META, request_key
+from crawler.links import decode_html, iter_css_links, iter_links, iter_postbacks, sniff_charset
+from crawler.rules import CrawlRules, load_rules
+from crawler.state import Journal, ResumePlan, entry_to_request
+from crawler.traps import clean_link, judge_link
+
+log = logging.getLogger(__name__)
+
+_FORM_WITH_VIEWSTATE = '//form[.//input[@name="__VIEWSTATE"]]'
+# Page 1 of a postback listing is the GET page itself; the pager's Page$1 would capture it twice.
+_FIRST_PAGE = "Page$1"
+
+
+class MohaSpider(scrapy.Spider):
+    """Crawl the site from its start URLs within the profile's scope."""
+
+    name = "moha"
+
+    def __init__(self, *args: Any, resume_plan: ResumePlan | None = None,
+                 digest_index: DigestIndex | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rules: CrawlRules
+        self.start_urls_list: list[str] = []
+        self.journal: Journal
+        self.digest_index: DigestIndex = digest_index if digest_index is not None else DigestIndex()
+        self.plan: ResumePlan | None = resume_plan
+        self.crawl_log: CrawlLog | None = None
+        self._skips_logged: set[str] = set()
+        self._max_skip_log = 200_000
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> MohaSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.rules = load_rules(load_profile(settings.get("MOHA_PROFILE")))
+        spider.start_urls_list = list(settings.getlist("MOHA_START_URLS"))
+        state_dir = Path(settings.get("MOHA_OUT")) / "state"
+        state_dir.mkdir(parents=True, exist_ok=True)
+        seen = set(spider.plan.seen) if spider.plan else set()
+        spider.journal = Journal(state_dir / "frontier.jsonl", seen)
+        return spider
+
+    # -- seeds -------------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        plan = self.plan
+        if plan is None or not (plan.seen or plan.log_entries):
+            for url in self.start_urls_list:
+                yield self._request(url, hops="", referrer=None, embed=False)
+            return
+        for entry in plan.reparse:
+            for request in self._reparse(entry):
+                yield request
+        for entry in plan.pending:
+            yield entry_to_request(entry, self.parse)
+        log.info("resumed: %d pending requests, %d pages re-parsed", len(plan.pending), len(plan.reparse))
+
+    def _reparse(self, entry: dict[str, Any]) -> Iterator[Request]:
+        """Links of a page captured before a crash but never parsed, read back from its WARC."""
+        from crawler.readback import read_payload  # only needed on resume
+
+        assert self.plan is not None
+        source = entry
+        if entry.get("type") == "revisit" and entry.get("refers_to") in self.plan.records:
+            source = self.plan.records[entry["refers_to"]]
+        out = Path(self.settings.get("MOHA_OUT")) / "warc"
+        body, headers = read_payload(out / source["warc"], int(source["offset"]))
+        response = HtmlResponse(url=entry["url"], body=body, headers=headers, status=200,
+                                request=Request(entry["url"], meta={"moha_hops": entry.get("hops", "")}))
+        yield from self._follow(response, entry["url"], entry.get("hops", ""))
+        self.journal.mark_parsed(entry["key"])
+
+    def known_robots(self, robots_url: str) -> bytes | None:
+        """A robots.txt body already captured by this crawl (resume), else None."""
+        if self.plan is None:
+            return None
+        entry = self.plan.robots.get(robots_url)
+        if entry is None:
+            return None
+        from crawler.readback import read_payload
+
+        body, _ = read_payload(Path(self.settings.get("MOHA_OUT")) / "warc" / entry["warc"], int(entry["offset"]))
+        return body
+
+    # -- parsing -----------------------------------------------------------------------------------
+    def parse(self, response: Response) -> Iterator[Request]:
+        if response.status != 200 or not response.body:
+            return
+        hops = response.meta.get("moha_hops", "") + "R" * int(response.meta.get("redirect_times", 0))
+        yield from self._follow(response, response.url, hops)
+        self.journal.mark_parsed(request_key(response.request, self.rules))
+
+    def _follow(self, response: Response, url: str, hops: str) -> Iterator[Request]:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        charset = sniff_charset(content_type, response.body)
+        text = decode_html(response.body, charset)
+        if "text/css" in content_type.lower():
+            links = iter_css_links(text, url)
+        else:
+            links = iter_links(text, url)
+        for link in links:
+            target = clean_link(link.url, self.rules)
+            hop = hops + ("E" if link.embed else "L")
+            reason = judge_link(target, hop, self.rules)
+            if reason:
+                self.log_skip(target, reason, url, hop)
+                continue
+            yield self._request(target, hops=hop, referrer=url, embed=link.embed)
+        if "__doPostBack" in text and isinstance(response, TextResponse):
+            yield from self._postbacks(response, text, url, hops)
+
+    def _postbacks(self, response: TextResponse, text: str, url: str, hops: str) -> Iterator[Request]:
+        for target, argument in iter_postbacks(text):
+            if argument == _FIRST_PAGE:
+                continue
+            hop = hops + "X"
+            if len(hop) > self.rules.max_hops:
+                self.log_skip(url, "trap:max-hops", url, hop)
+                continue
+            try:
+                request = FormRequest.from_response(
+                    response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
+                    formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
+                    callback=self.parse, headers={"Referer": url},
+                    meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
+                )
+            except ValueError as exc:
+                log.warning("%s: pager postback %s %s not submitted: %s", url, target, argument, exc)
+                continue
+            if request.method != "POST":
+                continue
+            yield request
+
+    def _request(self, url: str, *, hops: str, referrer: str | None, embed: bool) -> Request:
+        meta: dict[str, Any] = {"moha_hops": hops, "moha_referrer": referrer}
+        headers = {"Referer": referrer} if referrer else None
+        # Embeds (images, CSS, scripts) come after pages, as a browser-less crawler can afford.
+        return Request(url, callback=self.parse, meta=meta, headers=headers, priority=0 if embed else 1)
+
+    def log_skip(self, url: str, reason: str, referrer: str | None, hops: str) -> None:
+        """One crawl-log line per skipped URL and reason (bounded), never a request."""
+        key = reason + " " + url
+        if key in self._skips_logged or len(self._skips_logged) >= self._max_skip_log:
+            return
+        self._skips_logged.add(key)
+        self.crawler.stats.inc_value(f"moha/skipped/{reason}")
+        if self.crawl_log is not None:
+            self.crawl_log.write({
+                "kind": "skip", "t": datetime.now(UTC).isoformat(timespec="milliseconds"), "url": url,
+                "reason": reason, "referrer": referrer, "hops": hops,
+            })

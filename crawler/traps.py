@@ -1,0 +1,90 @@
+"""Which discovered links the crawler follows: scope, exclusions and trap rules, as pure functions.
+
+A link is rewritten first (`clean_link`: cookieless session segments removed, fragment dropped),
+then judged (`judge_link`): None means follow, otherwise the reason it is skipped, which goes to
+the crawl log. The traps are the legacy site's (legacy-site.md): ASP.NET cookieless sessions in the
+path, the endless work calendar `/LichCongTac.aspx?date=`, the search page echoing growing queries;
+generic caps (query length, path depth, hops) stop any trap the profile does not name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from moha_migrate.urls import SESSION_IN_PATH, normalize_url
+
+from crawler.rules import CrawlRules
+
+
+def clean_link(url: str, rules: CrawlRules) -> str:
+    """The URL to request for a link: no fragment, no session segment (when the profile says so)."""
+    url = url.split("#", 1)[0]
+    if rules.strip_session_paths and "/(" in url:
+        parts = urlsplit(url)
+        path = SESSION_IN_PATH.sub("", parts.path) or "/"
+        url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    return url
+
+
+def frontier_key(url: str, rules: CrawlRules) -> str:
+    """The key under which a URL is fetched once (www/bare host, query order, session, fragment)."""
+    parts = urlsplit(normalize_url(url))
+    host = parts.netloc
+    if rules.fold_www and host.startswith("www.") and host[4:] in rules.hosts:
+        host = host[4:]
+    path = parts.path
+    if rules.strip_session:
+        path = SESSION_IN_PATH.sub("", path) or "/"
+    query = parts.query
+    if query and (rules.sort_query or rules.drop_params):
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if rules.drop_params:
+            pairs = [(k, v) for k, v in pairs if k not in rules.drop_params]
+        if rules.sort_query:
+            pairs.sort()
+        query = urlencode(pairs, quote_via=quote, safe="%")
+    return urlunsplit((parts.scheme, host, path, query, ""))
+
+
+def judge_link(url: str, hops: str, rules: CrawlRules) -> str | None:
+    """None to follow `url` (reached by hop path `hops`), else the reason it is skipped."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "scheme"
+    if (parts.hostname or "").lower() not in rules.hosts:
+        return "out-of-scope"
+    local = parts.path + ("?" + parts.query if parts.query else "")
+    for pattern in rules.exclude:
+        if pattern.search(local):
+            return "excluded"
+    if len(url) > rules.max_url_length:
+        return "trap:url-length"
+    if len(parts.query) > rules.max_query_length:
+        return "trap:query-length"
+    if parts.path.count("/") > rules.max_path_depth:
+        return "trap:path-depth"
+    if len(hops) > rules.max_hops:
+        return "trap:max-hops"
+    if rules.calendars and parts.query:
+        reason = _calendar_reason(parts.path, parts.query, rules)
+        if reason:
+            return reason
+    return None
+
+
+def _calendar_reason(path: str, query: str, rules: CrawlRules) -> str | None:
+    lowered = path.lower()
+    for cal in rules.calendars:
+        if lowered != cal.path.lower():
+            continue
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            if key.lower() != cal.param.lower():
+                continue
+            try:
+                day = date.fromisoformat(value[:10])
+            except ValueError:
+                return "trap:calendar-date"
+            if not (cal.not_before <= day <= cal.not_after):
+                return "trap:calendar-date"
+    return None
