@@ -190,7 +190,7 @@ def load_records(
         result.elapsed_s = time.perf_counter() - started
         if not dry_run:
             _finish_run(engine, run_id, "completed", result)
-        log.info("load: %s", result.summary().line())
+        log.info("%s", result.summary().line())
         return result
     finally:
         engine.dispose()
@@ -530,6 +530,7 @@ def _update_changed(conn: Connection, items: list[_Pending], ctx: _Context) -> s
                 "map_id": p.existing["id"],  # type: ignore[index]
                 "previous_status": p.existing["status"],  # type: ignore[index]
                 "previous_hash": p.existing["row_hash"],  # type: ignore[index]
+                "previous_line_hash": p.existing["line_hash"],  # type: ignore[index]
                 "previous_line": p.existing["line"],  # type: ignore[index]
                 "previous_run_id": p.existing["run_id"],  # type: ignore[index]
                 "record_json": dumps_record(olds[p.existing["id"]]),  # type: ignore[index]
@@ -587,14 +588,17 @@ def rewrite(
 def _save_history_status(conn: Connection, run_id: int, map_ids: Sequence[int]) -> None:
     rows = []
     for part in content.chunks(list(map_ids)):
-        stmt = select(ID_MAP.c.id, ID_MAP.c.status, ID_MAP.c.row_hash, ID_MAP.c.line, ID_MAP.c.run_id).where(ID_MAP.c.id.in_(part))
-        for map_id, status, hash_, line, prev_run in conn.execute(stmt):
+        stmt = select(
+            ID_MAP.c.id, ID_MAP.c.status, ID_MAP.c.row_hash, ID_MAP.c.line_hash, ID_MAP.c.line, ID_MAP.c.run_id
+        ).where(ID_MAP.c.id.in_(part))
+        for map_id, status, hash_, line_hash, line, prev_run in conn.execute(stmt):
             rows.append(
                 {
                     "run_id": run_id,
                     "map_id": map_id,
                     "previous_status": status,
                     "previous_hash": hash_,
+                    "previous_line_hash": line_hash,
                     "previous_line": line,
                     "previous_run_id": prev_run,
                     "record_json": "",

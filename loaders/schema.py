@@ -276,6 +276,7 @@ class History(Base):
     map_id: Mapped[int] = mapped_column(ForeignKey("id_map.id", ondelete="CASCADE"), index=True)
     previous_status: Mapped[str] = mapped_column(String(20))
     previous_hash: Mapped[str | None] = mapped_column(String(KEY_LEN))
+    previous_line_hash: Mapped[str | None] = mapped_column(String(KEY_LEN))
     previous_line: Mapped[int | None] = mapped_column(Integer)
     previous_run_id: Mapped[int] = mapped_column(Integer)
     record_json: Mapped[str] = mapped_column(LongText)

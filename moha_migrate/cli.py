@@ -36,6 +36,10 @@ def _register() -> None:
     from archive.cli import archive_group
 
     cli.add_command(archive_group)
+    from loaders.cli import COMMANDS as loader_commands
+
+    for command in loader_commands:
+        cli.add_command(command)
 
 
 _register()

@@ -5,7 +5,7 @@ tests/loaders/test_schema.py fails when the models and the migrations drift apar
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:54:15.070735
+Create Date: 2026-11-25 11:56:09.301421
 
 """
 from typing import Sequence, Union
@@ -229,6 +229,7 @@ def upgrade() -> None:
     sa.Column('map_id', sa.Integer(), nullable=False),
     sa.Column('previous_status', sa.String(length=20), nullable=False),
     sa.Column('previous_hash', sa.String(length=64), nullable=True),
+    sa.Column('previous_line_hash', sa.String(length=64), nullable=True),
     sa.Column('previous_line', sa.Integer(), nullable=True),
     sa.Column('previous_run_id', sa.Integer(), nullable=False),
     sa.Column('record_json', sa.Text().with_variant(mysql.LONGTEXT(), 'mariadb').with_variant(mysql.LONGTEXT(), 'mysql'), nullable=False),
