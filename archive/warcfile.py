@@ -83,8 +83,12 @@ class WarcFile:
                 # warcio fails on broken bytes with whatever its parser trips on (AttributeError on a
                 # header block cut mid-way, ArchiveLoadFailed on garbage): all mean damage here.
                 first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-                what = "not a WARC file" if self.records_read == 0 else "unreadable data after the last record"
-                raise WarcDamaged(self.path, self._end, f"{what} ({first})") from exc
+                if self.records_read == 0 and not self.is_gzip:
+                    what = f"not a WARC file ({first})"
+                else:
+                    what = self._describe_tail(fh, size) or (
+                        f"garbage: {size - self._end} byte(s) that are not a WARC record ({first})")
+                raise WarcDamaged(self.path, self._end, what) from exc
             self._check_tail(fh, size)
 
     def _after_record(self, record: ArcWarcRecord) -> None:
@@ -116,11 +120,27 @@ class WarcFile:
         # Uncompressed WARCs end each record with CRLF CRLF, which the stored length does not include.
         if not self.is_gzip and not tail.strip(b"\r\n") and size - self._end <= len(tail):
             return
-        if self.is_gzip and tail.startswith(GZIP_MAGIC):
-            reason = f"{size - self._end} byte(s) of an incomplete gzip member after the last record (file cut short)"
-        else:
-            reason = f"{size - self._end} byte(s) of garbage after the last record"
-        raise WarcDamaged(self.path, self._end, reason)
+        raise WarcDamaged(self.path, self._end, self._describe_tail(fh, size) or
+                          f"{size - self._end} byte(s) of garbage after the last record")
+
+    def _describe_tail(self, fh: Any, size: int) -> str | None:
+        """Name what follows the last intact record when it is a record cut short, else None."""
+        fh.seek(self._end)
+        tail = fh.read(min(size - self._end, 1 << 20))
+        if tail.startswith(GZIP_MAGIC):
+            inflater = zlib.decompressobj(31)
+            try:
+                inflater.decompress(tail)
+            except zlib.error:
+                return None
+            if not inflater.eof:
+                return f"record cut short: the file ends inside its gzip member ({len(tail)} byte(s) left)"
+            return None
+        if tail.startswith(b"WARC/"):
+            return f"record cut short: the file ends inside it ({len(tail)} byte(s) left)"
+        if not tail:
+            return "no WARC record could be read"
+        return None
 
 
 def _record_id(record: ArcWarcRecord) -> str:

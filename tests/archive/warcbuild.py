@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -65,7 +66,7 @@ class WarcBuilder:
             warc_headers_dict={"WARC-Date": ex.date},
         )
         parts = ex.url.split("/", 3)
-        path = "/" + (parts[3] if len(parts) > 3 else "")
+        path = quote("/" + (parts[3] if len(parts) > 3 else ""), safe="/?&=%:;,+$!*'()~")
         req_headers = [("Host", parts[2]), ("User-Agent", "tests")]
         if ex.request_body:
             req_headers += [("Content-Type", "application/x-www-form-urlencoded"),
@@ -96,7 +97,7 @@ class WarcBuilder:
         rec.rec_headers.add_header("WARC-Refers-To", original_id)
         rec_id = rec.rec_headers.get_header("WARC-Record-ID")
         parts = url.split("/", 3)
-        req_http = StatusAndHeaders(f"GET /{parts[3] if len(parts) > 3 else ''} HTTP/1.1", [("Host", parts[2])],
+        req_http = StatusAndHeaders(f"GET {quote('/' + (parts[3] if len(parts) > 3 else ''), safe='/?&=%')} HTTP/1.1", [("Host", parts[2])],
                                     is_http_request=True)
         req = self.writer.create_warc_record(url, "request", payload=io.BytesIO(b""), length=0,
                                              http_headers=req_http, warc_headers_dict={"WARC-Date": date})

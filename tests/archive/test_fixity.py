@@ -1,0 +1,117 @@
+"""archive/fixity.py: clean captures pass; every kind of damage is named with file and offset."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from archive.fixity import verify_warcs
+from archive.index import parse_cdxj_line, write_index
+from tests.archive.conftest import write_sample
+from tests.archive.damage import append_garbage, cut_short, flip_payload_byte, record_spans
+from tests.archive.warcbuild import Exchange, WarcBuilder
+
+
+def test_clean_sample_has_no_problems(sample_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index.cdxj"
+    write_index([sample_dir], index)
+    result = verify_warcs([sample_dir], index=index)
+    assert result.problems == []
+    assert result.files == 2
+    assert result.records == 2 * 13  # warcinfo + 5 exchanges x 2 + revisit + its request
+    assert result.digests_checked >= 2 * 11
+    assert result.index_lines == 2 * 6
+
+
+def test_flipped_payload_byte_fails_the_digest(sample_dir: Path, tmp_path: Path) -> None:
+    for src in sorted(sample_dir.iterdir()):
+        dst = tmp_path / src.name
+        offset, rid = flip_payload_byte(src, dst)
+        result = verify_warcs([dst])
+        assert [(p.file, p.offset, p.record_id, p.kind) for p in result.problems] == [
+            (dst.name, offset, rid, "digest"), (dst.name, offset, rid, "digest")
+        ]  # block digest and payload digest
+        assert "payload digest failed" in result.problems[-1].what
+
+
+def test_cut_short_is_found_where_warcio_check_sees_nothing(sample_dir: Path, tmp_path: Path) -> None:
+    src = sample_dir / "sample-a.warc.gz"
+    dst = tmp_path / "cut.warc.gz"
+    offset = cut_short(src, dst, 300)
+    [problem] = [p for p in verify_warcs([dst]).problems if p.kind == "damaged"]
+    assert (problem.file, problem.offset) == ("cut.warc.gz", offset)
+    assert "cut short" in problem.what
+
+
+def test_cut_in_gzip_trailer_and_plain_warc(sample_dir: Path, tmp_path: Path) -> None:
+    for src, nbytes in ((sample_dir / "sample-a.warc.gz", 3), (sample_dir / "sample-b.warc", 250)):
+        dst = tmp_path / f"cut-{src.name}"
+        offset = cut_short(src, dst, nbytes)
+        damaged = [p for p in verify_warcs([dst]).problems if p.kind == "damaged"]
+        assert [(p.file, p.offset) for p in damaged] == [(dst.name, offset)], damaged
+
+
+def test_garbage_tail_empty_and_foreign_files(sample_dir: Path, tmp_path: Path) -> None:
+    src = sample_dir / "sample-a.warc.gz"
+    garbage_at = append_garbage(src, tmp_path / "tail.warc.gz")
+    append_garbage(sample_dir / "sample-b.warc", tmp_path / "tail.warc")
+    (tmp_path / "empty.warc.gz").write_bytes(b"")
+    (tmp_path / "notes.warc").write_bytes(b"Just some notes\nabout the crawl\n")
+    write_sample(tmp_path / "zz-clean.warc.gz")
+    result = verify_warcs([tmp_path])
+    damaged = {p.file: p for p in result.problems if p.kind == "damaged"}
+    assert set(damaged) == {"tail.warc.gz", "tail.warc", "empty.warc.gz", "notes.warc"}
+    assert damaged["tail.warc.gz"].offset == garbage_at and "garbage" in damaged["tail.warc.gz"].what
+    assert damaged["empty.warc.gz"].offset == 0 and "empty" in damaged["empty.warc.gz"].what
+    assert damaged["notes.warc"].offset == 0 and "not a WARC" in damaged["notes.warc"].what
+    assert not [p for p in result.problems if p.file == "zz-clean.warc.gz"]
+    # the records before the garbage were all checked
+    assert result.records >= 13 * 3
+
+
+def test_missing_pairs_and_warcinfo(tmp_path: Path) -> None:
+    path = tmp_path / "odd.warc.gz"
+    with path.open("wb") as fh:
+        b = WarcBuilder(fh)
+        rid, req_id = b.exchange(Exchange("http://moha.gov.vn/a.html", b"<html>a</html>"))
+        lone = b.writer.create_warc_record("http://moha.gov.vn/b.html", "response",
+                                           payload=io.BytesIO(b"HTTP/1.1 200 OK\r\n\r\nb"))
+        b.writer.write_record(lone)
+    problems = verify_warcs([path]).problems
+    kinds = sorted((p.kind, p.record_id or "") for p in problems)
+    assert kinds == sorted([("no-warcinfo", ""), ("pair", lone.rec_headers.get_header("WARC-Record-ID"))])
+    assert "has no request record" in next(p.what for p in problems if p.kind == "pair")
+
+
+def test_index_pointing_nowhere_is_reported(sample_dir: Path, tmp_path: Path) -> None:
+    warc = sample_dir / "sample-a.warc.gz"
+    index = tmp_path / "index.cdxj"
+    write_index([warc], index)
+    lines = [parse_cdxj_line(line) for line in index.read_text().splitlines()]
+    lines[0].fields["offset"] = "5"
+    lines[1].fields["digest"] = "sha1:XXXX"
+    lines[2].fields["filename"] = "elsewhere.warc.gz"
+    index.write_text("".join(f"{ln.urlkey} {ln.timestamp} {json.dumps(ln.fields)}\n" for ln in lines))
+    problems = verify_warcs([warc], index=index).problems
+    assert {p.kind for p in problems} == {"index"}
+    whats = sorted(p.what for p in problems)
+    assert len(problems) == 5, whats  # 3 bad lines + 2 records no line points at
+    assert any("line 1" in w and "5, where no record starts" in w for w in whats)
+    assert any("line 2" in w and "digest 'sha1:XXXX'" in w for w in whats)
+    assert any("line 3" in w and "'elsewhere.warc.gz', not among the WARCs" in w for w in whats)
+    assert sum("is not in index.cdxj" in w for w in whats) == 2
+
+
+def test_revisit_without_original(tmp_path: Path) -> None:
+    full = tmp_path / "full.warc.gz"
+    ids = write_sample(full)
+    # keep only the records from the listing on: the revisit's original image is gone
+    spans = record_spans(full)
+    start = next(off for off, _, rtype, rid in spans if rid == ids["listing"]) - 0
+    start = max(off for off, _, rtype, _ in spans if off < start and rtype == "request")
+    part = tmp_path / "part.warc.gz"
+    part.write_bytes(full.read_bytes()[:spans[1][0]] + full.read_bytes()[start:])
+    problems = verify_warcs([part]).problems
+    assert [p.kind for p in problems] == ["revisit"]
+    assert problems[0].record_id == ids["revisit"] and "in none of the files" in problems[0].what
