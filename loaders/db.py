@@ -115,7 +115,14 @@ def connect(db_url: str | None, *, upgrade: bool = True) -> Engine:
 
 
 def is_at_head(engine: Engine) -> bool:
-    """True when the schema exists at the newest revision (a dry run may only read then)."""
+    """True when the schema exists at the newest revision (a dry run may only read then).
+
+    A SQLite file that does not exist is not created to find out.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        if not Path(url.database).expanduser().exists():
+            return False
     try:
         return current_revision(engine) == head_revision()
     except DBAPIError as exc:

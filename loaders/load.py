@@ -298,7 +298,9 @@ def _run_batches(
         for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:
-                if ctx.dry_run:
+                if ctx.dry_run and not ctx.schema_ready:
+                    _load_batch(None, batch, ctx)  # nothing to compare with: never touch (or create) the database
+                elif ctx.dry_run:
                     with engine.connect() as conn:
                         _load_batch(conn, batch, ctx)
                 else:
@@ -335,7 +337,7 @@ def _batch_failed(
 # -------------------------------------------------------------------------------- one batch
 
 
-def _load_batch(conn: Connection, batch: list[tuple[int, str]], ctx: _Context) -> None:
+def _load_batch(conn: Connection | None, batch: list[tuple[int, str]], ctx: _Context) -> None:
     result = ctx.result
     failures: list[_Failure] = []
     line_hashes = {number: hashlib.sha256(raw.strip().encode("utf-8")).hexdigest() for number, raw in batch}
@@ -414,7 +416,7 @@ def _load_batch(conn: Connection, batch: list[tuple[int, str]], ctx: _Context) -
         result.problem(f"{where}: {f.reason}" + (f" ({f.source_url})" if f.source_url else ""))
     if ctx.dry_run:
         return
-
+    assert conn is not None
     if status_fixes:
         _save_history_status(conn, ctx.run_id, status_fixes)
         conn.execute(update(ID_MAP).where(ID_MAP.c.id.in_(status_fixes)).values(status="imported", run_id=ctx.run_id))
