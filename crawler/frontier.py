@@ -72,5 +72,9 @@ class JournalDupeFilter(BaseDupeFilter):
         key = request_key(request, self.rules)
         return not self.journal.add(key, request)
 
+    def log(self, request: Request, spider: Any) -> None:
+        """Duplicates are the normal case (every page links the menus): counted, not logged."""
+        spider.crawler.stats.inc_value("moha/duplicates_filtered")
+
     def close(self, reason: str) -> None:
         self.journal.close()

@@ -78,7 +78,7 @@ def scrapy_settings(opts: CrawlOptions, rules: CrawlRules) -> dict[str, Any]:
             M + "politeness.SiteSlotMiddleware": 50,
             M + "politeness.SharedRobotsTxtMiddleware": 100,
             M + "politeness.BackoffRetryMiddleware": 550,
-            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+            M + "redirect.KeepRefererRedirectMiddleware": 600,
             M + "incremental.IncrementalMiddleware": 900,
             M + "warc_capture.WarcCaptureMiddleware": 990,
         },
@@ -92,6 +92,8 @@ def scrapy_settings(opts: CrawlOptions, rules: CrawlRules) -> dict[str, Any]:
         "LOGSTATS_INTERVAL": 0,
         "STATS_DUMP": False,
         "LOG_LEVEL": "WARNING",
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "LOG_ENABLED": False,
         # -- ours
         "MOHA_OUT": str(opts.out),
         "MOHA_PROXY": opts.proxy,

@@ -13,6 +13,7 @@ components reach through `crawler.spider`.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import scrapy
 from scrapy import FormRequest, Request
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from moha_migrate.profile import load_profile
@@ -144,12 +146,16 @@ class MohaSpider(scrapy.Spider):
                 self.log_skip(url, "trap:max-hops", url, hop)
                 continue
             try:
-                request = FormRequest.from_response(
-                    response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
-                    formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
-                    callback=self.parse, headers={"Referer": url},
-                    meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
-                )
+                # Scrapy 2.19 points to the form2request package for this; it is not a dependency
+                # of ours and from_response does exactly what a browser does with the form.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+                    request = FormRequest.from_response(
+                        response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
+                        formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
+                        callback=self.parse, headers={"Referer": url},
+                        meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
+                    )
             except ValueError as exc:
                 log.warning("%s: pager postback %s %s not submitted: %s", url, target, argument, exc)
                 continue

@@ -90,7 +90,9 @@ def run_worker(opts: CrawlOptions) -> int:
         settings["MOHA_FIRST_SERIAL"] = 0
     else:
         settings["MOHA_FIRST_SERIAL"] = 0
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
+    for noisy in ("scrapy", "twisted", "protego", "py.warnings"):  # Scrapy's configure_logging resets them
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     crawler = process.create_crawler(MohaSpider)
     # Objects go to the spider as arguments: Scrapy deep-copies settings (a Redis client would not copy).
     closed: list[str] = []

@@ -40,6 +40,9 @@ def _register() -> None:
 
     for command in loader_commands:
         cli.add_command(command)
+    from crawler.cli import crawl_cmd
+
+    cli.add_command(crawl_cmd)
 
 
 _register()
