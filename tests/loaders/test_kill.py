@@ -1,0 +1,82 @@
+"""A load whose database connection is killed mid-batch: a clear error, committed batches kept, and a
+rerun that finishes with exact counts and no duplicates (PostgreSQL: pg_terminate_backend; MariaDB:
+KILL CONNECTION; both issued from a second connection, inside the third batch's transaction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from loaders.export import export_records
+from loaders.load import load_records
+from loaders.status import read_status
+from moha_migrate.errors import LoadError
+from tests.loaders.helpers import count
+
+BATCH = 10
+KILL_AT = 3
+
+
+def _terminate_postgres(db_url: str) -> int:
+    import psycopg
+
+    name = make_url(db_url).database
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return sum(1 for (ok,) in rows if ok)
+
+
+def _kill_mariadb(db_url: str) -> int:
+    import pymysql
+
+    name = make_url(db_url).database
+    admin = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True)
+    killed = 0
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> CONNECTION_ID()", (name,))
+            for (pid,) in cur.fetchall():
+                cur.execute(f"KILL CONNECTION {int(pid)}")
+                killed += 1
+    finally:
+        admin.close()
+    return killed
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_killed_connection_then_rerun_finishes_with_exact_counts(
+    engine: str, request: pytest.FixtureRequest, corpus_file: Path, corpus: list, tmp_path: Path
+) -> None:
+    db_url = request.getfixturevalue("postgres_url" if engine == "postgresql" else "mariadb_url")
+    killer = _terminate_postgres if engine == "postgresql" else _kill_mariadb
+    killed: list[int] = []
+
+    def hook(batch_number: int) -> None:
+        if batch_number == KILL_AT:
+            killed.append(killer(db_url))
+
+    with pytest.raises(LoadError) as info:
+        load_records(corpus_file, db_url, batch_size=BATCH, hook=hook)
+    assert killed and killed[0] >= 1, "the test did not kill the loader's connection"
+    message = str(info.value)
+    assert f"batch {KILL_AT} (lines {BATCH * (KILL_AT - 1) + 1}-{BATCH * KILL_AT} of" in message
+    assert "rerun the same command to finish" in message
+    assert count(db_url, "id_map") == BATCH * (KILL_AT - 1), "committed batches must stay, the killed one must not"
+
+    rerun = load_records(corpus_file, db_url, batch_size=BATCH)
+    assert (rerun.inserted, rerun.unchanged, rerun.failed) == (len(corpus) - BATCH * (KILL_AT - 1), BATCH * (KILL_AT - 1), 0)
+    assert count(db_url, "id_map") == len(corpus)
+    per_kind = {k: sum(r.kind == k for r in corpus) for k in ("article", "document", "page", "media")}
+    for kind, table in (("article", "articles"), ("document", "documents"), ("page", "pages"), ("media", "media")):
+        assert count(db_url, table) == per_kind[kind], table
+    assert count(db_url, "old_urls") == sum(len(r.old_urls) for r in corpus)
+    out = tmp_path / "export.jsonl"
+    export_records(db_url, out)
+    assert out.read_text("utf-8") == corpus_file.read_text("utf-8")
+    runs = read_status(db_url).runs
+    assert [r["status"] for r in runs] == ["completed", "failed"]
