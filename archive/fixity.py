@@ -114,6 +114,7 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
     warc = WarcFile(path, check_digests=True)
     name = path.name
     warcinfos = 0
+    records = 0
 
     def problem(offset: int | None, rid: str | None, kind: str, what: str) -> None:
         p = Problem(name, offset, rid, kind, what)
@@ -125,6 +126,7 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
             _drain(record)
             offset, length = warc.offset(), warc.length()
             result.records += 1
+            records += 1
             h = record.rec_headers
             rid = h.get_header("WARC-Record-ID")
             rtype = record.rec_type
@@ -154,7 +156,7 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
         problem(exc.offset, None, "damaged", exc.reason)
     except ArchiveError as exc:
         problem(None, None, "unreadable", str(exc))
-    if warcinfos == 0 and result.records:
+    if warcinfos == 0 and records:
         problem(None, None, "no-warcinfo", "no warcinfo record in this file")
 
 

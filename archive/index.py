@@ -104,22 +104,61 @@ class _CountingWriter:
         self.out.flush()
 
 
+class _StopAtDamage:
+    """Wrap warcio's record iterator: at unreadable bytes, note the file and offset and end cleanly.
+
+    cdxj-indexer holds each record back until it has read the next one (to pair requests and
+    responses), so letting the error escape would also lose the last good record before the damage.
+    """
+
+    def __init__(self, inner: Any, filename: str, problems: list[str]) -> None:
+        self.inner = inner
+        self.filename = filename
+        self.problems = problems
+
+    def get_record_offset(self) -> int:
+        return int(self.inner.get_record_offset())
+
+    def get_record_length(self) -> int:
+        return int(self.inner.get_record_length())
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self.inner
+        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, AttributeError, TypeError) as exc:
+            # warcio trips over broken bytes with whatever its parser meets
+            kind = type(exc).__name__
+            problem = (f"{Path(self.filename).name}: not indexed past offset {self.inner.offset} "
+                       f"(unreadable bytes there: {kind}); run `archive verify` for details")
+            log.error("%s", problem)
+            self.problems.append(problem)
+
+
+# What `cdxj-indexer` indexes by default. py-wacz appends "warcinfo" to `CDXJIndexer.DEFAULT_RECORDS`
+# when it is imported (a process-wide change), so we keep our own copy and our own filter.
+INDEXED_RECORDS = ("response", "revisit", "resource", "metadata")
+
+
 class _Indexer(CDXJIndexer):
-    """cdxj-indexer's indexer, going on past a file it cannot read and naming it."""
+    """cdxj-indexer's indexer, going on past bytes it cannot read and naming the file and offset."""
+
+    def filter_record(self, record: Any) -> bool:
+        if record.rec_type not in INDEXED_RECORDS:
+            return False
+        return not (record.rec_type in ("resource", "metadata")
+                    and record.rec_headers.get_header("Content-Type") == "application/warc-fields")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.problems: list[str] = []
+        self._current = ""
 
     def process_one(self, input_: Any, output: Any, filename: str) -> None:
-        try:
-            super().process_one(input_, output, filename)
-        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, AttributeError, TypeError) as exc:
-            # warcio trips over broken bytes with whatever its parser meets; lines already written stay
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-            problem = f"{Path(filename).name}: not indexed past a damaged record ({first}); run `archive verify`"
-            log.error("%s", problem)
-            self.problems.append(problem)
+        self._current = filename
+        super().process_one(input_, output, filename)
+
+    def _create_record_iter(self, input_: Any) -> Any:
+        return _StopAtDamage(super()._create_record_iter(input_), self._current, self.problems)
 
 
 def write_index(
