@@ -38,7 +38,8 @@ def _phrase(i: int, n: int) -> str:
 def media_records(count: int = 12) -> list[Media]:
     """Images and attachments, including names with spaces, raw Vietnamese and case-only twins."""
     out = []
-    names = ["anh 1.jpg", "Ảnh hội nghị.jpg", "Anh.JPG", "anh.jpg", "Quyết định số 1.pdf", "bao-cao.doc"]
+    names = ["anh 1.jpg", "Ảnh hội nghị.jpg", "Anh.JPG", "anh.jpg", "Quyết định số 1.pdf", "bao-cao.doc",
+             "Hinh (1).JPG", "hinh (1).jpg", "Báo cáo $1+2.doc"]
     for i in range(count):
         name = names[i] if i < len(names) else f"hinh-{i}.png"
         folder = "VanBan" if name.endswith((".pdf", ".doc")) else "Images"
