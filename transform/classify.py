@@ -36,14 +36,17 @@ class Classification:
     doc: int | None = None
     slug: str | None = None
     category: str | None = None
+    tabid: int | None = None
     pattern: str = ""
+    pattern_index: int = 0
+    """Position of the matching pattern in its kind's list: 0 is the canonical form."""
 
 
 @dataclass(frozen=True, slots=True)
 class UrlRules:
     """The compiled `[transform.patterns]` of a site profile."""
 
-    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    patterns: tuple[tuple[str, int, re.Pattern[str]], ...]
     soft_404: tuple[str, ...]
 
     @classmethod
@@ -54,9 +57,9 @@ class UrlRules:
             raise ConfigError(f"profile {profile.source}: no [transform.patterns] section")
         compiled = []
         for kind in _PATTERN_KINDS:
-            for raw in section.get(kind, []):
+            for index, raw in enumerate(section.get(kind, [])):
                 try:
-                    compiled.append((kind, re.compile(raw, re.IGNORECASE)))
+                    compiled.append((kind, index, re.compile(raw, re.IGNORECASE)))
                 except re.error as exc:
                     raise ConfigError(f"profile {profile.source}: [transform.patterns] {kind}: bad regex {raw!r}: {exc}") from exc
         soft = tuple(section.get("soft_404", ())) or tuple(profile.raw["transform"].get("soft_404", ()))
@@ -80,7 +83,7 @@ def classify_url(url: str, rules: UrlRules) -> Classification:
         return Classification("offsite")
     if had_session:
         return Classification("session")
-    for kind, pattern in rules.patterns:
+    for kind, index, pattern in rules.patterns:
         m = pattern.search(target)
         if not m:
             continue
@@ -91,6 +94,8 @@ def classify_url(url: str, rules: UrlRules) -> Classification:
             doc=int(groups["doc"]) if groups.get("doc") else None,
             slug=groups.get("slug"),
             category=groups.get("cat"),
+            tabid=int(groups["tabid"]) if groups.get("tabid") else None,
             pattern=pattern.pattern,
+            pattern_index=index,
         )
     return Classification("unknown")

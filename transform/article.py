@@ -1,0 +1,272 @@
+"""Extract a news article (tin bài) from any of its pages: canonical, Default.aspx alias, DotNetNuke
+path or print view.
+
+The page is cut along what every template of the site showed (legacy-site.md): the toolbar line
+with the publication date, the headline (the page `<title>` gives its natural case, since
+`.VnTimeH` headings show capitals), the bold lead, the body, the closing credit line, then
+`CÁC TIN ĐÃ ĐƯA` and `TIN LIÊN QUAN` with their links, then the footer. ids and class names are
+not used: they changed with every skin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from archive.reader import CapturedResponse
+from moha_migrate.errors import TransformError
+from moha_migrate.profile import SiteProfile
+from moha_migrate.records import Article, Attachment, Image, Provenance
+from moha_migrate.urls import is_site_url, normalize_url
+from transform.body import collect_body
+from transform.boilerplate import OLDER_NEWS, RELATED_NEWS, find_footer, find_heading, find_toolbar, fold, precedes, section_links
+from transform.classify import Classification
+from transform.item import ExtractedItem, NotAnItem
+from transform.media import file_name, sniff_mime
+from transform.tree import ParsedPage, clean_text, text_of
+
+log = logging.getLogger(__name__)
+
+__all__ = ["extract_article", "find_headline", "parse_credit", "provenance_of"]
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|\||::|»)\s+")
+_CANONICAL = re.compile(r"^/tin-tuc-su-kien/(?P<cat>[a-z0-9-]+)/[^/?]+-(?P<item>\d+)\.html$", re.IGNORECASE)
+_SOURCES_SHOUTED = re.compile(r"^[A-ZĐ0-9+/ .&-]+$")
+_CREDIT_MAX = 60
+
+
+def provenance_of(resp: CapturedResponse) -> Provenance:
+    """The provenance of a record extracted from `resp` (records.md)."""
+    return Provenance(
+        warc_file=resp.warc_file,
+        offset=resp.offset,
+        record_id=resp.record_id,
+        payload_digest=resp.payload_digest,
+        captured_at=resp.captured_at,
+    )
+
+
+def parse_credit(credit: str | None) -> tuple[str | None, str | None]:
+    """(author, source) of a closing credit line, by records.md: `TTXVN/VNP` -> source;
+    `Theo Vietnam+` -> source `Vietnam+`; `Minh Sơn - TTXVN` -> author and source; a name -> author."""
+    if not credit:
+        return None, None
+    if credit.startswith("Theo "):
+        return None, credit[len("Theo ") :].strip() or None
+    if " - " in credit:
+        author, source = credit.split(" - ", 1)
+        return author.strip() or None, source.strip() or None
+    if "/" in credit or _SOURCES_SHOUTED.match(credit):
+        return None, credit
+    return credit, None
+
+
+def _is_credit(text: str, kind: str) -> bool:
+    """A closing credit line: short, not a sentence (no final period), not a list item or heading."""
+    if kind != "p" or not text or len(text) > _CREDIT_MAX or text.endswith((".", ":", ";", "?", "!", ",")):
+        return False
+    if text.startswith("(") or any(ch.isdigit() for ch in text.replace("TTXVN", "")) and "/" not in text:
+        return False
+    return len(text.split()) <= 8
+
+
+def _page_title(root: etree._Element) -> str:
+    title = root.find(".//title")
+    return clean_text(title.text_content()) if title is not None else ""
+
+
+def _natural_case(key: str, title: str) -> str | None:
+    """The part of the page `<title>` that `key` (a folded headline) is, in the title's own case:
+    the whole title, or a part of it that a separator (` - `, ` | `, ...) cuts off."""
+    folded = fold(title)
+    if len(folded) != len(title) or not key:
+        return None  # upper-casing changed the length: positions would not line up
+    if folded == key:
+        return title
+    for m in _TITLE_SEPARATORS.finditer(title):
+        if folded[m.end() :] == key:
+            return title[m.end() :]
+        if folded[: m.start()] == key:
+            return title[: m.start()]
+    return None
+
+
+def find_headline(root: etree._Element, after: etree._Element | None) -> tuple[etree._Element, str] | None:
+    """The headline element and the headline in natural case, or None.
+
+    The headline is the first body element whose text is the page `<title>` (or one of its parts
+    around ` - `, ` | `): that gives its natural case even when a `.VnTimeH` heading shows it in
+    capitals. Failing that, the first h1-h3 after `after` (the toolbar), when given.
+    """
+    page_title = _page_title(root)
+    body = root.find("body")
+    scope = body if body is not None else root
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in ("a", "title", "script", "style", "option"):
+            continue
+        if not (el.text or "").strip():
+            continue
+        text = text_of(el)
+        if len(text) <= 3:
+            continue
+        natural = _natural_case(fold(text), page_title)
+        if natural is not None:
+            return el, text if natural.isupper() and not text.isupper() else natural
+    if after is None:
+        return None
+    for el in scope.iter("h1", "h2", "h3"):
+        if precedes(root, after, el) and text_of(el):
+            return el, text_of(el)
+    return None
+
+
+def _is_bold(el: etree._Element, text: str) -> bool:
+    if el.tag in ("b", "strong"):
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    if "font-weight:bold" in style or "font-weight:700" in style:
+        return True
+    bold_text = "".join(text_of(b) for b in el.iter("b", "strong"))
+    return bool(text) and len(clean_text(bold_text)) >= 0.9 * len(text)
+
+
+UNKNOWN_CATEGORY = "khong-ro"
+"""Placeholder category of a page that names none (print view); merge never outputs it."""
+
+
+def _category(cls: Classification, page: ParsedPage, profile: SiteProfile) -> str | None:
+    if cls.category and profile.category_by_slug(cls.category):
+        return cls.category
+    if cls.tabid is not None:
+        cat = profile.category_by_tabid(cls.tabid)
+        if cat is not None:
+            return cat.slug
+    canonical = _canonical_link(page, cls.item)
+    if canonical:
+        m = _CANONICAL.match(urlsplit(canonical).path)
+        if m and profile.category_by_slug(m.group("cat").lower()):
+            return m.group("cat").lower()
+    for a in page.root.iter("a"):  # breadcrumb or category link: /tin-tuc-su-kien/<slug>-<tabid>.html
+        href = a.get("href") or ""
+        m = re.match(r"^/tin-tuc-su-kien/([a-z0-9-]+)-(\d+)\.html$", urlsplit(href).path)
+        if m and is_site_url(href):
+            cat = profile.category_by_tabid(int(m.group(2)))
+            if cat is not None:
+                return cat.slug
+    return None
+
+
+def _canonical_link(page: ParsedPage, item: int | None) -> str | None:
+    """The canonical article URL the page itself names (its own URL, <link rel=canonical> or a link)."""
+    if item is None:
+        return None
+    candidates = [page.url]
+    candidates += [l.get("href") or "" for l in page.root.iter("link") if (l.get("rel") or "").lower() == "canonical"]
+    candidates += [a.get("href") or "" for a in page.root.iter("a")]
+    for href in candidates:
+        if not is_site_url(href):
+            continue
+        m = _CANONICAL.match(urlsplit(href).path)
+        if m and int(m.group("item")) == item:
+            return _bare_host(normalize_url(href))
+    return None
+
+
+def _bare_host(url: str) -> str:
+    return url.replace("http://www.moha.gov.vn/", "http://moha.gov.vn/", 1)
+
+
+def extract_article(page: ParsedPage, cls: Classification, resp: CapturedResponse, profile: SiteProfile, soft_404: tuple[str, ...]) -> ExtractedItem | NotAnItem:
+    """The article a page shows, or NotAnItem for a soft 404; TransformError names what is missing."""
+    root = page.root
+    toolbar = find_toolbar(root)
+    if toolbar is None:
+        text = text_of(root.find("body") if root.find("body") is not None else root)
+        for phrase in soft_404:
+            if phrase.lower() in text.lower():
+                return NotAnItem(f"soft 404 ({phrase!r})")
+        raise TransformError("no publication date in any of the 3 known forms (toolbar line)")
+    if cls.item is None:
+        raise TransformError("article URL without an ItemID")
+    headline = find_headline(root, toolbar.element)
+    if headline is None:
+        raise TransformError("no headline: neither the page <title> nor a heading after the toolbar")
+    title_el, title = headline
+    older = find_heading(root, OLDER_NEWS)
+    related = find_heading(root, RELATED_NEWS)
+    footer = find_footer(root)
+    stops = [el for el in (older, related, footer) if el is not None]
+    stop = min(stops, key=lambda el: _position(root, el)) if stops else None
+    start = title_el if precedes(root, toolbar.element, title_el) else toolbar.element
+    body = collect_body(root, start, stop, skip=(toolbar.element, title_el))
+    lead = ""
+    if body.paragraphs and body.paragraphs[0][2] == "p" and _is_bold(body.paragraphs[0][0], body.paragraphs[0][1]):
+        lead = body.paragraphs.pop(0)[1]
+    credit = None
+    if body.paragraphs and _is_credit(body.paragraphs[-1][1], body.paragraphs[-1][2]):
+        credit = body.paragraphs.pop()[1]
+    author, source = parse_credit(credit)
+    related_urls: list[str] = []
+    for heading in (older, related):
+        if heading is None:
+            continue
+        others = [h for h in (older, related, footer) if h is not None and h is not heading]
+        for a in section_links(root, heading, others):
+            href = a.get("href") or ""
+            if is_site_url(href):
+                url = normalize_url(href)
+                if url not in related_urls:
+                    related_urls.append(url)
+    category = _category(cls, page, profile)
+    missing = () if category else ("category",)
+    canonical = _canonical_link(page, cls.item)
+    source_url = canonical or _bare_host(normalize_url(page.url))
+    images = tuple(Image(url=p.url, caption=p.caption, sha256=None) for p in body.pictures)
+    attachments = tuple(
+        Attachment(url=url, filename=label or file_name(url), sha256=None, mime=sniff_mime(b"", url), size=None)
+        for url, label in _unique(body.files)
+    )
+    record = Article(
+        source_url=source_url,
+        old_urls=(normalize_url(page.url),),
+        title=title,
+        provenance=provenance_of(resp),
+        item_id=cls.item,
+        category=category or UNKNOWN_CATEGORY,
+        published_at=toolbar.published_at,
+        lead=lead,
+        body_text=body.text,
+        body_html=body.html(),
+        author=author,
+        source=source,
+        images=images,
+        attachments=attachments,
+        related=tuple(related_urls),
+    )
+    media = tuple(dict.fromkeys([i.url for i in images] + [a.url for a in attachments]))
+    return ExtractedItem(
+        record=record,
+        key=("article", str(cls.item)),
+        rank=cls.pattern_index,
+        canonical_url=canonical,
+        media_urls=media,
+        missing=missing,
+    )
+
+
+def _unique(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for url, label in files:
+        seen.setdefault(url, label)
+    return list(seen.items())
+
+
+def _position(root: etree._Element, target: etree._Element) -> int:
+    for i, el in enumerate(root.iter()):
+        if el is target:
+            return i
+    return 1 << 30
+

@@ -1,0 +1,205 @@
+"""Find the landmarks the legacy templates always had, whatever their markup: the toolbar date
+line, the section headings (`CÁC TIN ĐÃ ĐƯA`, `TIN LIÊN QUAN`), the footer, and link-dense blocks.
+
+Extractors cut a page along these landmarks instead of along ids or class names, which changed
+with every skin of the site (legacy-site.md). Each finder works on visible text: the smallest
+element whose text is the landmark wins, so the same code finds a heading in an `<h3>`, a
+`<div class="title">` or a `<td><b>` of a layout table.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+
+from transform.dates import find_vn_datetime
+from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, clean_text, text_of
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "OLDER_NEWS",
+    "RELATED_NEWS",
+    "Toolbar",
+    "find_footer",
+    "find_heading",
+    "find_toolbar",
+    "is_link_dense",
+    "iter_after",
+    "section_links",
+]
+
+OLDER_NEWS = "CÁC TIN ĐÃ ĐƯA"
+RELATED_NEWS = "TIN LIÊN QUAN"
+FOOTER_MARKERS = ("Bản quyền thuộc", "Bản quyền ©", "Copyright")
+TOOLBAR_WORDS = re.compile(r"\b(?:Email|E-mail|Print|In bài|In trang|Like|Gửi bài|Chia sẻ)\b", re.IGNORECASE)
+_DATE_HINT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_MAX_TOOLBAR_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Toolbar:
+    """The article toolbar line (`15/08/2015 07:25 GMT+7 Email Print Like 0`) and its date."""
+
+    element: etree._Element
+    text: str
+    published_at: datetime
+
+
+def fold(text: str) -> str:
+    """Text for comparing headings: NFC, upper case, no trailing colon, single spaces."""
+    return unicodedata.normalize("NFC", " ".join(text.split())).upper().rstrip(" :")
+
+
+def _depth(el: etree._Element) -> int:
+    depth = 0
+    while el is not None:
+        el = el.getparent()
+        depth += 1
+    return depth
+
+
+def find_toolbar(root: etree._Element) -> Toolbar | None:
+    """The deepest short element holding one of the site's date forms, preferring one with the
+    toolbar words (Email, Print, Like); None when the page shows no such line."""
+    best: tuple[tuple[int, int], etree._Element, str, datetime] | None = None
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in ("html", "body", "title", "head"):
+            continue
+        own = (el.text or "") + "".join((c.tail or "") for c in el)
+        if not _DATE_HINT.search(own) and not any(_DATE_HINT.search(c.text or "") for c in el):
+            continue
+        text = text_of(el)
+        if len(text) > _MAX_TOOLBAR_CHARS:
+            continue
+        moment = find_vn_datetime(text)
+        if moment is None:
+            continue
+        score = (1 if TOOLBAR_WORDS.search(text) else 0, _depth(el))
+        if best is None or score > best[0]:
+            best = (score, el, text, moment)
+    if best is None:
+        return None
+    return Toolbar(element=best[1], text=best[2], published_at=best[3])
+
+
+def find_heading(root: etree._Element, label: str) -> etree._Element | None:
+    """The first element, in document order, whose whole visible text is `label` (case, spacing
+    and a trailing colon ignored): the deepest such element around the text node that starts it."""
+    wanted = fold(label)
+    start = wanted.split(" ", 1)[0]
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in ("title", "head"):
+            continue
+        snippet = fold(el.text or "")
+        if not snippet or not snippet.startswith(start) or not wanted.startswith(snippet):
+            continue
+        candidate: etree._Element | None = el
+        for _ in range(4):
+            if candidate is None:
+                break
+            if fold(text_of(candidate)) == wanted:
+                return candidate
+            candidate = candidate.getparent()
+    return None
+
+
+def find_footer(root: etree._Element) -> etree._Element | None:
+    """The deepest element whose text starts with a copyright marker (`Bản quyền thuộc Bộ Nội vụ`)."""
+    found = None
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS:
+            continue
+        text = (el.text or "").strip()
+        if text.startswith(FOOTER_MARKERS):
+            found = el
+            break
+    return found
+
+
+def iter_after(root: etree._Element, start: etree._Element) -> Iterator[etree._Element]:
+    """Elements after `start` in document order, not counting its own descendants."""
+    seen_start = False
+    last_inside: etree._Element | None = None
+    for el in root.iter():
+        if el is start:
+            seen_start = True
+            descendants = list(start.iter())
+            last_inside = descendants[-1]
+            if last_inside is start:
+                last_inside = None
+            continue
+        if not seen_start:
+            continue
+        if last_inside is not None:
+            if el is last_inside:
+                last_inside = None
+            continue
+        yield el
+
+
+def precedes(root: etree._Element, a: etree._Element, b: etree._Element) -> bool:
+    """True when `a` starts before `b` in document order."""
+    for el in root.iter():
+        if el is a:
+            return True
+        if el is b:
+            return False
+    return False
+
+
+def section_links(root: etree._Element, heading: etree._Element, stops: Iterable[etree._Element]) -> list[etree._Element]:
+    """The `<a href>` elements of the list under a section heading: those after the heading in
+    document order, up to the next landmark in `stops`, inside the nearest ancestor of the heading
+    that holds any links (the section's box)."""
+    box = heading.getparent()
+    while box is not None and not any(a is not heading for a in box.iter("a") if a.get("href") and not _is_inside(a, heading)):
+        box = box.getparent()
+    if box is None:
+        return []
+    stop_ids = {id(s) for s in stops if s is not None}
+    links = []
+    for el in iter_after(box, heading):
+        if id(el) in stop_ids:
+            break
+        if el.tag == "a" and el.get("href") and text_of(el):
+            links.append(el)
+    return links
+
+
+def _is_inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    while el is not None:
+        if el is ancestor:
+            return True
+        el = el.getparent()
+    return False
+
+
+def is_link_dense(el: etree._Element, threshold: float = 0.6) -> bool:
+    """True when most of an element's text is link text (menus, link lists, related items)."""
+    text = text_of(el)
+    if not text:
+        return False
+    linked = sum(len(text_of(a)) for a in el.iter("a"))
+    return linked / len(text) >= threshold
+
+
+def is_block(el: etree._Element) -> bool:
+    """True for block-level elements (paragraph boundaries for text extraction)."""
+    return isinstance(el.tag, str) and el.tag in BLOCK_TAGS
+
+
+def own_text(el: etree._Element) -> str:
+    """The text of an element without the text of its block-level descendants."""
+    parts = [el.text or ""]
+    for child in el:
+        if not is_block(child):
+            parts.append(text_of(child))
+        parts.append(child.tail or "")
+    return clean_text(" ".join(parts))
