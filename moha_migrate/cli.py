@@ -33,6 +33,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 def _register() -> None:
     """Add every stage's verbs; a stage appears here only once its verbs work."""
+    from replica.cli import replica_group
+
+    cli.add_command(replica_group)
     from archive.cli import archive_group
 
     cli.add_command(archive_group)
