@@ -69,6 +69,14 @@ def build_digest_index(opts: CrawlOptions) -> DigestIndex:
     return index
 
 
+class _QuietScrapy(logging.Filter):
+    """Scrapy's configure_logging sets its logger to DEBUG; our stderr shows only its warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        noisy = record.name.startswith(("scrapy", "twisted", "py.warnings"))
+        return not noisy or record.levelno >= logging.WARNING
+
+
 def run_worker(opts: CrawlOptions) -> int:
     """Run the crawl in this process; return the process exit status."""
     from scrapy import signals
@@ -91,8 +99,6 @@ def run_worker(opts: CrawlOptions) -> int:
     else:
         settings["MOHA_FIRST_SERIAL"] = 0
     process = CrawlerProcess(settings)
-    for noisy in ("scrapy", "twisted", "protego", "py.warnings"):  # Scrapy's configure_logging resets them
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     crawler = process.create_crawler(MohaSpider)
     # Objects go to the spider as arguments: Scrapy deep-copies settings (a Redis client would not copy).
     closed: list[str] = []
@@ -112,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = options_from_json(args[0])
     _die_with_parent()
     setup_logging(verbose=1 if opts.log_level == "DEBUG" else 0, quiet=opts.log_level == "WARNING")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_QuietScrapy())
     return run_worker(opts)
 
 

@@ -1,0 +1,67 @@
+"""crawler.links: every link form of the legacy pages, postback pager arguments, charset sniffing."""
+
+from crawler.links import decode_html, iter_css_links, iter_links, iter_postbacks, sniff_charset
+
+BASE = "http://moha.gov.vn/tin-tuc-su-kien/ton-giao/bai-viet-20001.html"
+
+
+def links(html: str) -> list[tuple[str, bool]]:
+    return [(link.url, link.embed) for link in iter_links(html, BASE)]
+
+
+def test_every_link_form_is_made_absolute() -> None:
+    html = """<a href="/a.html#top">x</a><a href='http://www.moha.gov.vn/b.html'>y</a>
+    <a href=c.html>z</a><a href="../van-thu-luu-tru/d.html">w</a><A HREF="/e.aspx?x=1&amp;y=2">v</A>"""
+    assert links(html) == [
+        ("http://moha.gov.vn/a.html", False),
+        ("http://www.moha.gov.vn/b.html", False),
+        ("http://moha.gov.vn/tin-tuc-su-kien/ton-giao/c.html", False),
+        ("http://moha.gov.vn/tin-tuc-su-kien/van-thu-luu-tru/d.html", False),
+        ("http://moha.gov.vn/e.aspx?x=1&y=2", False),
+    ]
+
+
+def test_javascript_mailto_and_bare_fragments_are_not_links() -> None:
+    html = """<a href="javascript:void(0)">a</a><a href="mailto:x@moha.gov.vn">b</a><a href="#top">c</a>
+    <a href="JavaScript:window.print()">d</a><a href="">e</a>"""
+    assert links(html) == []
+
+
+def test_embeds_are_told_apart_and_raw_vietnamese_names_percent_encoded() -> None:
+    html = """<img src="/Uploads/Images/2010/01/ảnh đẹp.jpg"><script src="/js/menu.js"></script>
+    <link rel="stylesheet" href="/Portals/0/skin.css"><link rel="alternate" href="/rss.aspx">
+    <td background="/images/bg.gif">"""
+    assert links(html) == [
+        ("http://moha.gov.vn/Uploads/Images/2010/01/%E1%BA%A3nh%20%C4%91%E1%BA%B9p.jpg", True),
+        ("http://moha.gov.vn/js/menu.js", True),
+        ("http://moha.gov.vn/Portals/0/skin.css", True),
+        ("http://moha.gov.vn/rss.aspx", False),
+        ("http://moha.gov.vn/images/bg.gif", True),
+    ]
+
+
+def test_base_href_changes_resolution() -> None:
+    html = '<base href="http://moha.gov.vn/gioi-thieu/"><a href="lanh-dao.html">x</a>'
+    assert links(html) == [("http://moha.gov.vn/gioi-thieu/lanh-dao.html", False)]
+
+
+def test_css_urls() -> None:
+    css = "body{background:url('/images/bg.gif')} .x{background:url(../img/a.png)}"
+    assert [l.url for l in iter_css_links(css, "http://moha.gov.vn/Portals/0/skin.css")] == [
+        "http://moha.gov.vn/images/bg.gif", "http://moha.gov.vn/Portals/img/a.png"]
+
+
+def test_postback_arguments_plain_and_html_escaped_once_each_in_order() -> None:
+    html = """<a href="javascript:__doPostBack('ctl00$Main$pager','Page$2')">2</a>
+    <a href="javascript:__doPostBack(&#39;ctl00$Main$pager&#39;,&#39;Page$3&#39;)">3</a>
+    <a href="javascript:__doPostBack('ctl00$Main$pager','Page$2')">2 again</a>
+    <a href="javascript:__doPostBack('ctl00$Main$btn','')">not a pager</a>"""
+    assert list(iter_postbacks(html)) == [("ctl00$Main$pager", "Page$2"), ("ctl00$Main$pager", "Page$3")]
+
+
+def test_charset_from_header_then_meta_then_utf8() -> None:
+    assert sniff_charset("text/html; charset=windows-1258", b"<meta charset='utf-8'>") == "windows-1258"
+    assert sniff_charset("text/html", b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">') \
+        == "iso-8859-1"
+    assert sniff_charset(None, b"<html>") == "utf-8"
+    assert decode_html("Bộ".encode("utf-8"), "no-such-charset") == "Bộ"
