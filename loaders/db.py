@@ -114,15 +114,21 @@ def connect(db_url: str | None, *, upgrade: bool = True) -> Engine:
     return engine
 
 
+def is_missing_sqlite_file(engine: Engine) -> bool:
+    """True for a SQLite URL whose file does not exist (connecting would create it)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    return not Path(url.database).expanduser().exists()
+
+
 def is_at_head(engine: Engine) -> bool:
     """True when the schema exists at the newest revision (a dry run may only read then).
 
     A SQLite file that does not exist is not created to find out.
     """
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        if not Path(url.database).expanduser().exists():
-            return False
+    if is_missing_sqlite_file(engine):
+        return False
     try:
         return current_revision(engine) == head_revision()
     except DBAPIError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from loaders import schema
-from loaders.db import connect, current_revision, head_revision, masked
+from loaders.db import connect, current_revision, head_revision, is_missing_sqlite_file, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, referenced_digests
 from moha_migrate.console import Summary
 from moha_migrate.errors import LoadError
@@ -93,6 +93,10 @@ def read_status(
     db_url: str | None, *, runs: int = 5, messages: int = 20, files_dir: Path | None = None
 ) -> StatusReport:
     """The state of the database at `db_url`; the latest `runs` runs and `messages` messages."""
+    engine = make_engine(db_url)
+    if is_missing_sqlite_file(engine):
+        return StatusReport(masked(engine.url), None)
+    engine.dispose()
     engine = connect(db_url, upgrade=False)
     try:
         revision = current_revision(engine)
