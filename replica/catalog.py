@@ -41,6 +41,7 @@ LISTING_PAGE_SIZE = 20
 CATEGORY_PATTERN = (0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 5, 6, 6, 7)
 SCALES: dict[str, tuple[int, int]] = {"test": (120, 30), "demo": (1500, 300), "full": (16000, 3000)}
 LARGE_ATTACHMENT_BYTES = 3 * 1024 * 1024
+DOCUMENTS_TABID = 300  # [documents] tabid of the site profile
 
 # How an article's body reaches the browser (legacy-site.md, "Legacy Vietnamese encodings").
 Encoding = Literal["utf-8", "nfd", "tcvn3", "vni", "cp1258", "header-latin1", "meta-cp1252"]
@@ -213,6 +214,10 @@ class PageSpec:
     def blocks(self) -> tuple[tuple[Inline, ...], ...]:
         """The body paragraphs as parts; the contact page ends with the editors' mailto: link."""
         out: list[tuple[Inline, ...]] = [(p,) for p in self.paragraphs]
+        if self.slug == "chuc-nang-nhiem-vu":
+            # A ../-relative link (legacy-site.md, "Links in every form"); static pages have one path.
+            out.append(("Các văn bản quy định chức năng, nhiệm vụ của Bộ xem tại mục ",
+                        Link(f"../van-ban/Default.aspx?tabid={DOCUMENTS_TABID}", "Văn bản", None), "."))
         if self.slug == "lien-he":
             out.append(("Liên hệ Ban Biên tập: ", Link("mailto:banbientap@moha.gov.vn", "banbientap@moha.gov.vn", None)))
         return tuple(out)
@@ -384,8 +389,9 @@ class Catalog:
         if n > 0 and rng.random() < 0.3:
             m = rng.randrange(0, n)
             other = self.article(m)
-            # ../-relative link from /tin-tuc-su-kien/<cat>/ to another category's article
-            links += ["Xem thêm: ", Link(f"../{other.category.slug}/{other.slug}-{other.item_id}.html", other.title, ("article", m)), "."]
+            # An absolute-path link: the body is also shown under /Default.aspx, /tabid/... and
+            # /Print.aspx, where a ../-relative link would break (those live on static pages).
+            links += ["Xem thêm: ", Link(other.canonical_path, other.title, ("article", m)), "."]
         if n % 4 == 1 and self.documents_count:
             d = n % self.documents_count
             doc = self.document(d)

@@ -356,7 +356,7 @@ class ClassicSkin(Skin):
         pages = "".join(f'<li><a href="{esc(u)}">{esc(t)}</a></li>' for u, t in self.page_links())
         featured = "".join(f'<li><a href="{esc(u)}">{esc(t)}</a></li>' for u, t in self.featured())
         external = "".join(f'<option value="{esc(u)}">{esc(t)}</option>' for u, t in EXTERNAL_LINKS)
-        ext_links = "".join(f'<li><a href="{esc(u)}" target="_blank">{esc(t)}</a></li>' for u, t in EXTERNAL_LINKS[:3])
+        ext_links = "".join(f'<li><a href="{esc(u)}" target="_blank">{esc(t)}</a></li>' for u, t in EXTERNAL_LINKS)
         return (self.head(title, meta_charset, head_extra)
                 + '<body><a name="top"></a>\n'
                 + f'<form name="Form" method="post" action="{esc(form_action)}" id="Form">\n'

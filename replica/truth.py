@@ -25,7 +25,7 @@ Conventions where records.md leaves a choice (transform and verify are scored ag
 The inventory describes a complete, polite crawl from `http://moha.gov.vn/` that obeys robots.txt
 and avoids the traps: `must_capture` (URLs as linked, `normalize_url` form; compare with
 `frontier_key`, which folds the www/bare host and parameter order), postback listing pages as
-`POST <listing URL> Page$N`, `may_capture` (calendar pages of the widget's months),
+`POST <listing URL> Page$N`, `may_capture_patterns` (calendar pages of the widget's month and the months either side),
 `must_not_capture` (linked URLs robots.txt forbids, other hosts), `must_not_capture_patterns`
 (regexes for trap families), `special` (URL -> expected status and behaviour) and `counts`.
 """
@@ -36,7 +36,6 @@ import hashlib
 import html
 import posixpath
 from collections.abc import Iterator
-from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -45,7 +44,7 @@ from moha_migrate.records import Article, Attachment, Document, Image, Media, Pa
 from moha_migrate.urls import normalize_url
 from replica import content, quirks, requisites
 from replica.catalog import ArticleSpec, Block, Inline, Link, MediaRef
-from replica.skins import CALENDAR_MONTH, EXTERNAL_LINKS
+from replica.skins import EXTERNAL_LINKS
 
 if TYPE_CHECKING:
     from replica.site import Site
@@ -220,7 +219,8 @@ def body_html(site: Site, spec: ArticleSpec, media: _Media) -> str:
 
 # ------------------------------------------------------------------ inventory
 
-CALENDAR_WINDOW = (date(2015, 7, 1), date(2015, 9, 30))
+# Calendar pages a crawl may take: the widget's month (August 2015) and the months either side.
+CALENDAR_WINDOW_RE = r"2015-0[789]-(0[1-9]|[12][0-9]|3[01])"
 
 
 def build_inventory(site: Site) -> dict[str, Any]:
@@ -250,7 +250,9 @@ def build_inventory(site: Site) -> dict[str, Any]:
             if category.paging == "query":
                 add(f"/Default.aspx?tabid={category.tabid}&page={page}")
             else:
+                # Both listing URLs carry the pager form, each posting back to itself.
                 postback.append(f"POST {url(listing)} Page${page}")
+                postback.append(f"POST {url(f'/Default.aspx?tabid={category.tabid}')} Page${page}")
     # articles
     linked_dnn: set[int] = set()
     for n in range(cat.articles_count):
@@ -322,9 +324,8 @@ def build_inventory(site: Site) -> dict[str, Any]:
         special[url(key)] = {"status": 500, "kind": "error-500-once", "then": 200}
     for key in site.slow_paths:
         special[url(key)] = {"status": 200, "kind": "slow", "delay_s": 3.0}
-    may = [url(f"/LichCongTac.aspx?date={CALENDAR_MONTH[0]}-{CALENDAR_MONTH[1]:02d}-{d:02d}")
-           for d in range(1, 32 if CALENDAR_MONTH[1] in (1, 3, 5, 7, 8, 10, 12) else 31)]
-    may += [url("/LichCongTac.aspx?date=2015-07-01"), url("/LichCongTac.aspx?date=2015-09-01")]
+    # The work calendar is content near the widget's month and an endless trap beyond it.
+    may_patterns = [rf"^https?://(www\.)?moha\.gov\.vn/LichCongTac\.aspx\?date={CALENDAR_WINDOW_RE}$"]
     must -= must_not
     must_list = sorted(must) + postback
     media_files = cat.media_files()
@@ -341,14 +342,14 @@ def build_inventory(site: Site) -> dict[str, Any]:
     return {
         "seed": site.seed, "scale": site.scale, "skin": site.skin_name, "revision": site.revision,
         "must_capture": must_list,
-        "may_capture": sorted(may),
+        "may_capture_patterns": may_patterns,
         "must_not_capture": sorted(must_not),
         "must_not_capture_patterns": [
             r"^https?://[^/]+/\(S\([a-z0-9]+\)\)/",
             r"^https?://[^/]+/TimKiem\.aspx",
             r"^https?://[^/]+/EmailArticle\.aspx",
             r"^https?://[^/]+/Admin/",
-            r"^https?://[^/]+/LichCongTac\.aspx\?date=(?!2015-0[789]-)",
+            rf"^https?://[^/]+/LichCongTac\.aspx\?date=(?!{CALENDAR_WINDOW_RE}$)",
             r"^(?!https?://(www\.)?moha\.gov\.vn(:\d+)?/)",
         ],
         "special": dict(sorted(special.items())),
