@@ -481,6 +481,7 @@ class TablesSkin(Skin):
     def article_main(self, spec: ArticleSpec, style: TextStyle) -> str:
         older, related = self.related_lists(spec)
         rows = [
+            f'<tr><td class="NewsCat"><a href="/Default.aspx?tabid={spec.category.tabid}">{esc(spec.category.name.upper())}</a></td></tr>',
             f'<tr><td class="NewsTitle"><span id="dnn_ctr_lblTitle">{self.heading_html(spec, style)}</span></td></tr>',
             f'<tr><td class="NewsDate">{self.toolbar(spec, " | ")}</td></tr>',
         ]
