@@ -13,7 +13,7 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.11",
-    packages=find_packages(include=["moha_migrate*", "replica*", "crawler*", "archive*", "transform*", "loaders*", "verify*"]),
+    packages=find_packages(include=["moha_migrate*", "replica*", "crawler*", "archive*", "transform*", "loaders*", "verify*", "runner*"]),
     package_data={
         "moha_migrate": ["profiles/*.toml", "data/*"],
         "replica": ["data/*", "static/*"],

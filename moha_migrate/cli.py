@@ -46,6 +46,12 @@ def _register() -> None:
     from crawler.cli import crawl_cmd
 
     cli.add_command(crawl_cmd)
+    from verify.cli import verify
+
+    cli.add_command(verify)
+    from runner.cli import run_command
+
+    cli.add_command(run_command)
 
 
 _register()
