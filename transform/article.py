@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -21,7 +21,7 @@ from moha_migrate.errors import TransformError
 from moha_migrate.profile import SiteProfile
 from moha_migrate.records import Article, Attachment, Image, Provenance
 from moha_migrate.urls import is_site_url, normalize_url
-from transform.body import collect_body
+from transform.body import collect_body, file_links, lowest_common_ancestor
 from transform.boilerplate import OLDER_NEWS, RELATED_NEWS, find_footer, find_heading, find_toolbar, fold, precedes, section_links
 from transform.classify import Classification
 from transform.item import ExtractedItem, NotAnItem
@@ -123,16 +123,6 @@ def find_headline(root: etree._Element, after: etree._Element | None) -> tuple[e
     return None
 
 
-def _is_bold(el: etree._Element, text: str) -> bool:
-    if el.tag in ("b", "strong"):
-        return True
-    style = (el.get("style") or "").replace(" ", "").lower()
-    if "font-weight:bold" in style or "font-weight:700" in style:
-        return True
-    bold_text = "".join(text_of(b) for b in el.iter("b", "strong"))
-    return bool(text) and len(clean_text(bold_text)) >= 0.9 * len(text)
-
-
 UNKNOWN_CATEGORY = "khong-ro"
 """Placeholder category of a page that names none (print view); merge never outputs it."""
 
@@ -150,7 +140,7 @@ def _category(cls: Classification, page: ParsedPage, profile: SiteProfile) -> st
         if m and profile.category_by_slug(m.group("cat").lower()):
             return m.group("cat").lower()
     for a in page.root.iter("a"):  # breadcrumb or category link: /tin-tuc-su-kien/<slug>-<tabid>.html
-        href = a.get("href") or ""
+        href = urljoin(page.url, (a.get("href") or "").strip())
         m = re.match(r"^/tin-tuc-su-kien/([a-z0-9-]+)-(\d+)\.html$", urlsplit(href).path)
         if m and is_site_url(href):
             cat = profile.category_by_tabid(int(m.group(2)))
@@ -160,13 +150,16 @@ def _category(cls: Classification, page: ParsedPage, profile: SiteProfile) -> st
 
 
 def _canonical_link(page: ParsedPage, item: int | None) -> str | None:
-    """The canonical article URL the page itself names (its own URL, <link rel=canonical> or a link)."""
+    """The canonical article URL the page itself names: its own URL, `<link rel=canonical>`, the
+    ASP.NET form's postback action (DotNetNuke posts back to the canonical path) or a link."""
     if item is None:
         return None
     candidates = [page.url]
     candidates += [l.get("href") or "" for l in page.root.iter("link") if (l.get("rel") or "").lower() == "canonical"]
+    candidates += [f.get("action") or "" for f in page.root.iter("form")]
     candidates += [a.get("href") or "" for a in page.root.iter("a")]
-    for href in candidates:
+    for raw in candidates:
+        href = urljoin(page.url, raw.strip())
         if not is_site_url(href):
             continue
         m = _CANONICAL.match(urlsplit(href).path)
@@ -179,12 +172,30 @@ def _bare_host(url: str) -> str:
     return url.replace("http://www.moha.gov.vn/", "http://moha.gov.vn/", 1)
 
 
+def attachment_links(root: etree._Element, base: str) -> list[tuple[str, str]]:
+    """(URL, link text) of the files listed after a `File đính kèm:` label, wherever it sits."""
+    out: list[tuple[str, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not (el.text or "").strip().lower().startswith(("file đính kèm", "tệp đính kèm")):
+            continue
+        holder = el if file_links(el, base) else el.getparent()
+        while holder is not None and not file_links(holder, base):
+            holder = holder.getparent()
+        if holder is None:
+            continue
+        for url, label in file_links(holder, base):
+            if url not in (u for u, _ in out):
+                out.append((url, label))
+    return out
+
+
 def extract_article(page: ParsedPage, cls: Classification, resp: CapturedResponse, profile: SiteProfile, soft_404: tuple[str, ...]) -> ExtractedItem | NotAnItem:
     """The article a page shows, or NotAnItem for a soft 404; TransformError names what is missing."""
     root = page.root
     toolbar = find_toolbar(root)
     if toolbar is None:
-        text = text_of(root.find("body") if root.find("body") is not None else root)
+        body_el = root.find("body")
+        text = text_of(body_el if body_el is not None else root)
         for phrase in soft_404:
             if phrase.lower() in text.lower():
                 return NotAnItem(f"soft 404 ({phrase!r})")
@@ -195,19 +206,25 @@ def extract_article(page: ParsedPage, cls: Classification, resp: CapturedRespons
     if headline is None:
         raise TransformError("no headline: neither the page <title> nor a heading after the toolbar")
     title_el, title = headline
+    # The article's box holds both its toolbar and its headline, whatever the skin's markup.
+    box = lowest_common_ancestor(toolbar.element, title_el)
     older = find_heading(root, OLDER_NEWS)
     related = find_heading(root, RELATED_NEWS)
     footer = find_footer(root)
     stops = [el for el in (older, related, footer) if el is not None]
     stop = min(stops, key=lambda el: _position(root, el)) if stops else None
     start = title_el if precedes(root, toolbar.element, title_el) else toolbar.element
-    body = collect_body(root, start, stop, skip=(toolbar.element, title_el))
+    body = collect_body(root, page.url, box, start, stop, skip=(toolbar.element, title_el))
+    texts = body.text_blocks
     lead = ""
-    if body.paragraphs and body.paragraphs[0][2] == "p" and _is_bold(body.paragraphs[0][0], body.paragraphs[0][1]):
-        lead = body.paragraphs.pop(0)[1]
+    if texts and texts[0].kind != "li" and texts[0].bold and not any(b.kind == "figure" for b in body.blocks[: body.blocks.index(texts[0])]):
+        lead = texts[0].text
+        body.remove(texts[0])
+        texts = texts[1:]
     credit = None
-    if body.paragraphs and _is_credit(body.paragraphs[-1][1], body.paragraphs[-1][2]):
-        credit = body.paragraphs.pop()[1]
+    if texts and _is_credit(texts[-1].text, texts[-1].kind if texts[-1].kind != "heading" else "p"):
+        credit = texts[-1].text
+        body.remove(texts[-1])
     author, source = parse_credit(credit)
     related_urls: list[str] = []
     for heading in (older, related):
@@ -215,7 +232,7 @@ def extract_article(page: ParsedPage, cls: Classification, resp: CapturedRespons
             continue
         others = [h for h in (older, related, footer) if h is not None and h is not heading]
         for a in section_links(root, heading, others):
-            href = a.get("href") or ""
+            href = urljoin(page.url, (a.get("href") or "").strip())
             if is_site_url(href):
                 url = normalize_url(href)
                 if url not in related_urls:
@@ -224,10 +241,10 @@ def extract_article(page: ParsedPage, cls: Classification, resp: CapturedRespons
     missing = () if category else ("category",)
     canonical = _canonical_link(page, cls.item)
     source_url = canonical or _bare_host(normalize_url(page.url))
-    images = tuple(Image(url=p.url, caption=p.caption, sha256=None) for p in body.pictures)
+    images = tuple(Image(url=_bare_host(p.url), caption=p.caption, sha256=None) for p in body.pictures)
     attachments = tuple(
-        Attachment(url=url, filename=label or file_name(url), sha256=None, mime=sniff_mime(b"", url), size=None)
-        for url, label in _unique(body.files)
+        Attachment(url=_bare_host(url), filename=label or file_name(url), sha256=None, mime=sniff_mime(b"", url), size=None)
+        for url, label in attachment_links(root, page.url)
     )
     record = Article(
         source_url=source_url,
@@ -257,16 +274,8 @@ def extract_article(page: ParsedPage, cls: Classification, resp: CapturedRespons
     )
 
 
-def _unique(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for url, label in files:
-        seen.setdefault(url, label)
-    return list(seen.items())
-
-
 def _position(root: etree._Element, target: etree._Element) -> int:
     for i, el in enumerate(root.iter()):
         if el is target:
             return i
     return 1 << 30
-

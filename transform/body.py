@@ -1,20 +1,23 @@
-"""Collect an item's body between two landmarks: paragraphs, images with captions, attachments and
-links, as plain text (paragraphs separated by one blank line) and as HTML to sanitize.
+"""Collect an item's body inside its column: paragraphs, sub-headings, list items and pictures with
+their captions, as plain text (paragraphs one blank line apart) and as HTML to sanitize.
 
-The body is the run of paragraph-level blocks that lie after a start element and before a stop
-element in document order, inside the box that holds both (so a sidebar that comes before or
-after the content column in the markup stays out). Inside that run: a block that only holds an
-image is a picture; the block right after a picture (or around it) that reads `... (Ảnh: ...)`
-is its caption, not body; link lists (three links or more, mostly link text) are navigation.
+The body is the run of paragraph-level blocks of a box (the column holding the item: the element
+holding both the toolbar and the headline of an article, the column of a static page's heading)
+that lie after a start element and before a stop element in document order. Inside that run: a
+block that holds an image is a picture; the block right after it that reads `... (Ảnh: ...)` is
+its caption, not body; a block of two links or more that is mostly link text is navigation;
+labelled lines (`File đính kèm:`, `Từ khóa:`) are not body. Link targets stay as written: the
+merge step resolves them against the item's canonical URL and rewrites them to new paths.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -25,82 +28,97 @@ from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, clean_text, iter_paragrap
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Body", "Picture", "collect_body", "lowest_common_ancestor"]
+__all__ = ["Block", "Body", "Picture", "collect_body", "file_links", "lowest_common_ancestor"]
 
-CAPTION = re.compile(r"\((?:Ảnh|Ảnh|Nguồn ảnh|Photo)\s*:[^)]*\)\s*\.?$", re.IGNORECASE)
+CAPTION = re.compile(r"\((?:Ảnh|Nguồn ảnh|Photo)\s*:[^)]*\)\s*\.?$", re.IGNORECASE)
 NOT_BODY = re.compile(r"^(?:File đính kèm|Tệp đính kèm|Từ khóa|Từ khoá|Tags?)\s*:", re.IGNORECASE)
 """Labelled lines of the article template that are not body: attachments and keywords."""
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LIST_ITEM_TAGS = frozenset({"li", "dd", "dt"})
+_SUBHEADING_MAX = 120
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class Picture:
-    """An image of the body: its normalized URL and the caption shown with it ('' when none)."""
+    """An image of the body: its URL (absolute, normalized) and the caption shown with it."""
 
     url: str
     caption: str
 
 
 @dataclass(slots=True)
-class Body:
-    """The body of an item: paragraphs as (element, text, kind), pictures, file links, links."""
+class Block:
+    """One block of a body: a paragraph ("p"), sub-heading ("heading"), list item ("li") or
+    picture ("figure"); `bold` is True when all its text is bold (lead, sub-heading, credit)."""
 
-    paragraphs: list[tuple[etree._Element, str, str]] = field(default_factory=list)
-    pictures: list[Picture] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)  # (normalized url, link text)
+    kind: str
+    text: str = ""
+    element: etree._Element | None = None
+    picture: Picture | None = None
+    bold: bool = False
+
+
+@dataclass(slots=True)
+class Body:
+    """The blocks of a body in document order."""
+
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def text_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind != "figure"]
+
+    @property
+    def pictures(self) -> list[Picture]:
+        return [b.picture for b in self.blocks if b.picture is not None]
 
     @property
     def text(self) -> str:
-        return "\n\n".join(text for _, text, _ in self.paragraphs)
+        return "\n\n".join(b.text for b in self.text_blocks if b.text)
+
+    def remove(self, block: Block) -> None:
+        self.blocks.remove(block)
 
     def html(self) -> str:
-        """Unsanitized HTML of the body: each paragraph as its tag, lists regrouped, pictures as
-        `<figure>`s with their captions, in document order."""
+        """Unsanitized HTML: `<p>`, `<h3>` for sub-headings, `<ul><li>`, and `<figure><img alt="">
+        <figcaption>` for pictures, in document order; inline markup kept for the sanitizer."""
         out: list[str] = []
-        open_list = False
-        pictures = {p.url: p for p in self.pictures}
-        for el, _shown, kind in self.paragraphs:
-            if kind == "li" and not open_list:
+        in_list = False
+        for block in self.blocks:
+            if block.kind == "li" and not in_list:
                 out.append("<ul>")
-                open_list = True
-            elif kind != "li" and open_list:
+                in_list = True
+            elif block.kind != "li" and in_list:
                 out.append("</ul>")
-                open_list = False
-            tag = {"li": "li", "heading": "h2"}.get(kind, "p")
-            out.append(f"<{tag}>{_inner_html(el)}</{tag}>")
-        if open_list:
+                in_list = False
+            if block.kind == "figure" and block.picture is not None:
+                caption = f"<figcaption>{html.escape(block.picture.caption, quote=False)}</figcaption>" if block.picture.caption else ""
+                out.append(f'<figure><img src="{html.escape(block.picture.url)}" alt="">{caption}</figure>')
+            elif block.element is not None:
+                tag = {"li": "li", "heading": "h3"}.get(block.kind, "p")
+                out.append(f"<{tag}>{inner_html(block.element)}</{tag}>")
+        if in_list:
             out.append("</ul>")
-        figures = "".join(
-            f'<figure><img src="{_attr(p.url)}" alt="{_attr(p.caption)}">'
-            + (f"<figcaption>{_text(p.caption)}</figcaption>" if p.caption else "")
-            + "</figure>"
-            for p in pictures.values()
-        )
-        return "".join(out) + figures
+        return "".join(out)
 
 
-def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _inner_html(el: etree._Element) -> str:
-    """The inline content of a block (its nested blocks left out), as HTML."""
-    parts = [_text(el.text or "")]
+def inner_html(el: etree._Element) -> str:
+    """The inline content of a block (nested blocks left out; line breaks as spaces), as HTML."""
+    parts = [html.escape(el.text or "", quote=False)]
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in INVISIBLE_TAGS:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "br":
+            parts.append(" ")
+        elif tag and tag not in BLOCK_TAGS and tag not in INVISIBLE_TAGS:
             parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=False))
-        parts.append(_text(child.tail or ""))
-    return "".join(parts).strip()
+        parts.append(html.escape(child.tail or "", quote=False))
+    return _SPACE.sub(" ", "".join(parts)).strip()
 
 
 def lowest_common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
     """The deepest element holding both `a` and `b`."""
-    chain = []  # kept alive so that ids of the proxies stay valid
+    chain = []  # kept alive so that the ids of the proxies stay valid
     el: etree._Element | None = a
     while el is not None:
         chain.append(el)
@@ -112,95 +130,105 @@ def lowest_common_ancestor(a: etree._Element, b: etree._Element) -> etree._Eleme
     return el if el is not None else a.getroottree().getroot()
 
 
-def _kind(el: etree._Element) -> str:
+def is_bold(el: etree._Element, text: str) -> bool:
+    """True when (nearly) all of a block's text is bold: `<b>`, `<strong>` or font-weight."""
+    if el.tag in ("b", "strong") or el.tag in _HEADING_TAGS:
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    if "font-weight:bold" in style or "font-weight:700" in style:
+        return True
+    if not text:
+        return False
+    bold_text = "".join(text_of(b) for b in el.iter("b", "strong") if not _inside_bold(b, el))
+    return len(clean_text(bold_text)) >= 0.9 * len(text)
+
+
+def _inside_bold(b: etree._Element, stop: etree._Element) -> bool:
+    parent = b.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag in ("b", "strong"):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _kind(el: etree._Element, text: str, bold: bool) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _LIST_ITEM_TAGS:
         return "li"
     if tag in _HEADING_TAGS:
         return "heading"
+    if bold and len(text) <= _SUBHEADING_MAX and not text.endswith((".", ":", ";")):
+        return "heading"
     return "p"
 
 
-def _image_urls(el: etree._Element) -> list[str]:
-    urls = []
-    for img in el.iter("img"):
-        src = img.get("src")
-        if src and is_site_url(src) and "/uploads/" in urlsplit(src).path.lower():
-            urls.append(normalize_url(src))
-    return urls
+def _media_url(base: str, value: str | None) -> str | None:
+    if not value or value.startswith(("javascript:", "mailto:", "data:", "#")):
+        return None
+    absolute = urljoin(base, value.strip())
+    if is_site_url(absolute) and "/uploads/" in urlsplit(absolute).path.lower():
+        return normalize_url(absolute)
+    return None
+
+
+def file_links(el: etree._Element, base: str) -> list[tuple[str, str]]:
+    """(normalized URL, link text) of the links to /Uploads/ files under `el`."""
+    out: list[tuple[str, str]] = []
+    for a in el.iter("a"):
+        url = _media_url(base, a.get("href"))
+        if url and url not in (u for u, _ in out):
+            out.append((url, text_of(a)))
+    return out
 
 
 def collect_body(
     root: etree._Element,
-    start: etree._Element,
+    base: str,
+    box: etree._Element,
+    start: etree._Element | None,
     stop: etree._Element | None,
     skip: Iterable[etree._Element] = (),
 ) -> Body:
-    """The body between `start` (excluded) and `stop` (excluded; None = the end of the box)."""
-    box = lowest_common_ancestor(start, stop) if stop is not None else start.getparent()
-    while stop is None and box is not None and box.getparent() is not None and len(text_of(box)) < 200:
-        box = box.getparent()  # a lone heading's parent: grow to the column that holds the text
-    assert box is not None
-    # ids of lxml proxies are stable only while the proxies live: keep them all in a list
-    elements = list(root.iter())
+    """The body inside `box` between `start` and `stop` (both excluded; None = the box's edge);
+    `base` is the page URL that relative image links resolve against."""
+    elements = list(root.iter())  # ids of lxml proxies are stable only while the proxies live
     order = {id(el): i for i, el in enumerate(elements)}
-    start_at = max(order[id(d)] for d in start.iter())
+    start_at = max(order[id(d)] for d in start.iter()) if start is not None else -1
     stop_at = order[id(stop)] if stop is not None else len(order) + 1
     skipped_elements = [d for s in skip if s is not None for d in s.iter()]
     skipped = {id(d) for d in skipped_elements}
     body = Body()
-    pending_picture: int | None = None  # index in body.pictures of a picture awaiting its caption
+    pending: Block | None = None  # a picture waiting for its caption
     seen_images: set[str] = set()
     for el, text in iter_paragraphs(box):
         at = order.get(id(el), -1)
-        last_at = max(order.get(id(d), at) for d in el.iter()) if len(el) else at
         if id(el) in skipped:
             continue
-        if last_at <= start_at or at >= stop_at:
-            # a loose-text paragraph owned by a container that spans the range: keep its own text
-            if not (el is box or (at < start_at and last_at > start_at)):
-                continue
-        new_images = [u for u in _image_urls(el) if u not in seen_images]
-        for url in new_images:
-            seen_images.add(url)
-            body.pictures.append(Picture(url=url, caption=""))
-            pending_picture = len(body.pictures) - 1
-        if CAPTION.search(text) and pending_picture is not None and not body.pictures[pending_picture].caption:
-            old = body.pictures[pending_picture]
-            body.pictures[pending_picture] = Picture(url=old.url, caption=text)
-            pending_picture = None
+        if not start_at < at < stop_at and not (el is box and start_at < stop_at):
             continue
-        pending_picture = pending_picture if new_images else None
+        new_images = []
+        for img in el.iter("img"):
+            if start_at < order.get(id(img), -1) < stop_at:
+                url = _media_url(base, img.get("src"))
+                if url and url not in seen_images:
+                    seen_images.add(url)
+                    new_images.append(url)
+        for url in new_images:
+            pending = Block("figure", picture=Picture(url=url, caption=""))
+            body.blocks.append(pending)
         if not text:
             continue
+        if pending is not None and pending.picture is not None and CAPTION.search(text):
+            pending.picture = Picture(url=pending.picture.url, caption=text)
+            pending = None
+            continue
+        pending = None
         if NOT_BODY.match(text):
             continue
         links = [a for a in el.iter("a") if a.get("href")]
         if len(links) >= 2 and is_link_dense(el):
             continue  # menus, link lists, "In bài viết | Đóng cửa sổ"
-        body.paragraphs.append((el, text, _kind(el)))
-    # pictures in blocks that hold no text (iter_paragraphs yields only blocks with text)
-    for img_url in _image_urls_between(root, order, start_at, stop_at, box):
-        if img_url not in seen_images:
-            seen_images.add(img_url)
-            body.pictures.append(Picture(url=img_url, caption=""))
-    for a in box.iter("a"):
-        at = order.get(id(a), -1)
-        href = a.get("href") or ""
-        if start_at < at < stop_at and is_site_url(href) and "/uploads/" in urlsplit(href).path.lower():
-            body.files.append((normalize_url(href), text_of(a)))
+        bold = is_bold(el, text)
+        body.blocks.append(Block(_kind(el, text, bold), text=text, element=el, bold=bold))
     return body
-
-
-def _image_urls_between(root: etree._Element, order: dict[int, int], start_at: int, stop_at: int, box: etree._Element) -> list[str]:
-    urls = []
-    for img in box.iter("img"):
-        at = order.get(id(img), -1)
-        if start_at < at < stop_at:
-            urls.extend(_image_urls(img))
-    return urls
-
-
-def caption_text(text: str) -> str:
-    """A caption as shown (description then `(Ảnh: ...)`), cleaned."""
-    return clean_text(text)

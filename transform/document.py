@@ -17,8 +17,9 @@ from lxml import etree
 from archive.reader import CapturedResponse
 from moha_migrate.errors import TransformError
 from moha_migrate.records import Attachment, Document
-from moha_migrate.urls import is_site_url, normalize_url
+from moha_migrate.urls import normalize_url
 from transform.article import provenance_of
+from transform.body import file_links
 from transform.boilerplate import fold
 from transform.classify import Classification
 from transform.dates import parse_vn_date
@@ -136,15 +137,12 @@ def extract_document(page: ParsedPage, cls: Classification, resp: CapturedRespon
     holder = attrs.get("attachments")
     if isinstance(holder, etree._Element):
         seen: set[str] = set()
-        for a in holder.iter("a"):
-            href = a.get("href") or ""
-            if not is_site_url(href) or "/uploads/" not in urlsplit(href).path.lower():
-                continue
-            url = normalize_url(href)
+        for url, label in file_links(holder, page.url):
+            url = url.replace("http://www.moha.gov.vn/", "http://moha.gov.vn/", 1)
             if url in seen:
                 continue
             seen.add(url)
-            files.append(Attachment(url=url, filename=text_of(a) or file_name(url), sha256=None, mime=sniff_mime(b"", url), size=None))
+            files.append(Attachment(url=url, filename=label or file_name(url), sha256=None, mime=sniff_mime(b"", url), size=None))
     source_url = canonical_document_url(page.url, cls.doc)
     record = Document(
         source_url=source_url,

@@ -52,6 +52,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252", "iso-8859-1", "us-ascii", "windows-1252"}
 _VN_LETTERS = frozenset(vietnamese_letters())
 _COMBINING_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VOWELS = frozenset("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")  # a tone mark sits on a vowel, never a consonant
 
 
 def _c1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -97,14 +98,14 @@ def meta_charset(head: bytes) -> str | None:
 
 def vietnamese_score(text: str) -> int:
     """Vietnamese letters minus mojibake signs: correct Vietnamese scores high, any wrong decoding
-    of it low or negative. A combining tone mark right after a letter counts double: it is what
+    of it low or negative. A combining tone mark right after a vowel counts double: it is what
     tells windows-1258 (decomposed tones) from windows-1252, where the same bytes read as `ì`,
     `ò`, `Þ`, which are letters too."""
     score = 0
     previous = " "
     for char in text:
         if char in _COMBINING_TONES:
-            score += 2 if previous.isalpha() else -3
+            score += 2 if previous in _VOWELS else -3
         elif char in _VN_LETTERS:
             score += 1
         previous = char

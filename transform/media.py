@@ -63,13 +63,16 @@ def sniff_mime(head: bytes, url: str, declared: str = "") -> str:
     if head.startswith(_OLE2):
         return _EXT_MIME.get(ext, "application/x-ole-storage") if ext in ("doc", "xls", "ppt") else "application/x-ole-storage"
     if head.startswith(_ZIP):
-        if b"word/" in head or ext == "docx" and b"[Content_Types].xml" in head:
-            return _EXT_MIME["docx"]
-        if b"xl/" in head or ext == "xlsx" and b"[Content_Types].xml" in head:
-            return _EXT_MIME["xlsx"]
-        if b"ppt/" in head:
-            return _EXT_MIME["pptx"]
-        return _EXT_MIME.get(ext, "application/zip") if ext in ("docx", "xlsx", "pptx") else "application/zip"
+        # An Office Open XML file is a ZIP whose first entry is its content-types part or one of
+        # its folders; a plain ZIP (even one holding .docx files) starts with anything else.
+        name_length = int.from_bytes(head[26:28], "little") if len(head) >= 30 else 0
+        first = head[30 : 30 + name_length]
+        if first == b"[Content_Types].xml" or first.startswith((b"word/", b"xl/", b"ppt/", b"_rels/", b"docProps/")):
+            for marker, kind in ((b"word/", "docx"), (b"xl/", "xlsx"), (b"ppt/", "pptx")):
+                if marker in head:
+                    return _EXT_MIME[kind]
+            return _EXT_MIME.get(ext, _EXT_MIME["docx"]) if ext in ("docx", "xlsx", "pptx") else _EXT_MIME["docx"]
+        return "application/zip"
     if declared and declared not in ("application/octet-stream", "text/html"):
         return declared
     if not head:  # nothing captured: the extension is the only evidence left

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
+from urllib.parse import urljoin, urlsplit
 
-from moha_migrate.errors import RecordError
+from moha_migrate.errors import ConfigError, RecordError
 from moha_migrate.newurls import media_path, new_path
 from moha_migrate.profile import SiteProfile
 from moha_migrate.records import (
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ItemSet", "MergeProblem"]
 
+_CANONICAL_SLUG = re.compile(r"^/tin-tuc-su-kien/[a-z0-9-]+/(.+)-\d+\.html$", re.IGNORECASE)
 _KIND_ORDER = {"article": 0, "document": 1, "page": 2, "media": 3}
 MAX_REDIRECT_HOPS = 20
 
@@ -185,6 +188,36 @@ class ItemSet:
             candidate = ("page", cls.slug)
         return candidate if candidate in self._items else None
 
+    def _aliases(self, record: Record, source: str) -> set[str]:
+        """Every URL form the CMS answered for the item, on every host (profile [transform.aliases])."""
+        section = self._profile.raw.get("transform", {}).get("aliases", {})
+        hosts = section.get("hosts", ["moha.gov.vn"])
+        values: dict[str, object] = {"docs_tabid": self._profile.documents_tabid}
+        if isinstance(record, Article):
+            category = self._profile.category_by_slug(record.category)
+            if category is None:
+                return set()
+            m = _CANONICAL_SLUG.match(urlsplit(source).path)
+            slug = m.group(1) if m else slugify(record.title)
+            values.update(category=record.category, tabid=category.tabid, catid=category.catid, slug=slug, item_id=record.item_id)
+            templates = section.get("article", [])
+        elif isinstance(record, Document):
+            values.update(doc_id=record.doc_id)
+            templates = section.get("document", [])
+        elif isinstance(record, Page):
+            values.update(slug=record.slug)
+            templates = section.get("page", [])
+        else:
+            return set()
+        out = set()
+        for template in templates:
+            try:
+                path = template.format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(f"profile {self._profile.source}: [transform.aliases] {template!r}: {exc}") from exc
+            out.update(normalize_url(f"http://{host}{path}") for host in hosts)
+        return out
+
     def _problem(self, entry: _Entry, reason: str) -> MergeProblem:
         try:
             prov = self._read(entry).provenance
@@ -210,18 +243,25 @@ class ItemSet:
             paths[key] = entries[0].new_path
             self._sources[key] = next((e.canonical_url for e in entries if e.canonical_url), entries[0].source_url)
 
-        def rewrite(tag: str, url: str) -> str | None:
-            base, hash_, fragment = url.partition("#")
-            if tag == "img" or "/uploads/" in base.lower():
-                sha = self._media_url.get(comparable(base))
+        def rewriter(base: str) -> Callable[[str, str], str | None]:
+            def rewrite(tag: str, raw: str) -> str | None:
+                raw = raw.strip()
+                if raw.startswith("mailto:"):
+                    return raw
+                absolute = urljoin(base, raw)
+                if not absolute.startswith(("http://", "https://")):
+                    return None
+                target = absolute.split("#", 1)[0]
+                sha = self._media_url.get(comparable(target))
                 if sha is not None:
                     m = media_by_sha[sha]
                     return media_path(m.sha256, m.url)
-                return None
-            item = self._item_of(base) if base else None
-            if item is None:
-                return None
-            return paths[item] + (hash_ + fragment if fragment else "")
+                item = self._item_of(target)
+                if item is not None:
+                    return paths[item]  # the new page has no legacy anchors: the fragment goes
+                return normalize_url(absolute)
+
+            return rewrite
 
         for key in sorted(self._items, key=lambda k: (_KIND_ORDER[k[0]], int(k[1]) if k[1].isdigit() else 0, k[1])):
             entries = self._items[key]
@@ -232,8 +272,8 @@ class ItemSet:
             try:
                 record = self._read(primary)
                 source = self._sources[key]
-                urls = {e.url for e in entries} | set(starts.get(key, ())) | {source}
-                record = self._complete(record, source, sorted(urls), rewrite)
+                urls = {e.url for e in entries} | set(starts.get(key, ())) | {source} | self._aliases(record, source)
+                record = self._complete(record, source, sorted(urls), rewriter(source))
                 record = record_from_dict(record_to_dict(record))
             except RecordError as exc:
                 self.problems.append(self._problem(primary, f"record invalid: {exc}"))
@@ -247,18 +287,19 @@ class ItemSet:
                 self.problems.append(MergeProblem(prov.warc_file if prov else "", prov.offset if prov else -1, media.url, f"record invalid: {exc}"))
 
     def _media_records(self) -> list[Media]:
+        hosts = self._profile.raw.get("transform", {}).get("aliases", {}).get("hosts", ["moha.gov.vn"])
         out = []
         for media in self._media.values():
-            urls = sorted(set(media.urls))
-            first = media.urls[0]
-            source = _bare(first)
+            bare = sorted({_bare(u) for u in media.urls})
+            source = bare[0]
+            urls = {normalize_url(f"http://{host}{_path_query(u)}") for u in bare for host in hosts}
             out.append(
                 Media(
                     source_url=source,
-                    old_urls=tuple(sorted(set(urls) | {source})),
-                    title=file_name(first),
+                    old_urls=tuple(sorted(urls | set(media.urls) | {source})),
+                    title=file_name(source),
                     provenance=media.provenance,
-                    url=first,
+                    url=source,
                     sha256=media.sha256,
                     mime=media.mime,
                     size=media.size,
@@ -297,6 +338,11 @@ class ItemSet:
     def _related(self, url: str) -> str:
         item = self._item_of(url)
         return self._sources[item] if item is not None else _bare(url)
+
+
+def _path_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _built_source(record: Record) -> str:

@@ -17,7 +17,7 @@ from moha_migrate.records import Page
 from moha_migrate.slugs import slugify
 from moha_migrate.urls import normalize_url
 from transform.article import find_headline, provenance_of
-from transform.body import collect_body
+from transform.body import collect_body, file_links
 from transform.boilerplate import find_footer, precedes
 from transform.classify import Classification
 from transform.item import ExtractedItem, NotAnItem
@@ -47,10 +47,15 @@ def extract_page(page: ParsedPage, cls: Classification, resp: CapturedResponse, 
     if headline is None:
         return _soft_404(page, soft_404) or _raise("no headline: the page <title> is not repeated in the body")
     heading, title = headline
+    box = heading.getparent()
+    while box is not None and box.getparent() is not None and len(text_of(box)) < len(text_of(heading)) + 100:
+        box = box.getparent()  # a heading wrapped on its own: grow to the column that holds the text
+    if box is None:
+        return _soft_404(page, soft_404) or _raise("no text under the headline")
     footer = find_footer(page.root)
     stop = footer if footer is not None and precedes(page.root, heading, footer) else None
-    body = collect_body(page.root, heading, stop, skip=(heading,))
-    if not body.paragraphs:
+    body = collect_body(page.root, page.url, box, heading, stop, skip=(heading,))
+    if not body.text_blocks:
         return _soft_404(page, soft_404) or _raise("no text under the headline")
     slug = cls.slug or slugify(posixpath.splitext(posixpath.basename(unquote(urlsplit(page.url).path)))[0])
     record = Page(
@@ -62,7 +67,7 @@ def extract_page(page: ParsedPage, cls: Classification, resp: CapturedResponse, 
         body_text=body.text,
         body_html=body.html(),
     )
-    media = tuple(dict.fromkeys([p.url for p in body.pictures] + [u for u, _ in body.files]))
+    media = tuple(dict.fromkeys([p.url for p in body.pictures] + [u for u, _ in file_links(box, page.url)]))
     return ExtractedItem(record=record, key=("page", slug), rank=0, canonical_url=_bare(page.url), media_urls=media)
 
 

@@ -22,16 +22,17 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ALLOWED_TAGS", "UNSAFE", "has_unsafe_markup", "sanitize_html"]
 
+# The portal's body markup (the replica's truth uses the same): paragraphs, sub-headings, lists,
+# links, figures; data tables kept. Inline formatting (b, i, span, font) is Word's and goes.
 ALLOWED_TAGS = frozenset(
     {
-        "p", "br", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i", "u",
-        "a", "img", "table", "thead", "tbody", "tr", "td", "th", "blockquote", "figure", "figcaption",
-        "sub", "sup", "hr",
+        "p", "h2", "h3", "h4", "ul", "ol", "li", "a", "img", "figure", "figcaption",
+        "table", "thead", "tbody", "tr", "td", "th", "blockquote", "sub", "sup",
     }
 )
 _ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href"},
+    "img": {"src", "alt"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
@@ -39,6 +40,7 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 _DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "title", "xml"}
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|&#160;|\u00a0|<br\s*/?>)*</p>", re.IGNORECASE)
 _EMPTY_INLINE = re.compile(r"<(strong|em|b|i|u)>(?:\s|&nbsp;|\u00a0)*</\1>", re.IGNORECASE)
+_BARE_ANCHOR = re.compile(r"<a>(.*?)</a>", re.DOTALL)
 _SPACES = re.compile(r"[ \t\r\n\u00a0]+")
 _BETWEEN_BLOCKS = re.compile(r">\s+<(?=/?(?:p|h[2-6]|ul|ol|li|table|thead|tbody|tr|td|th|blockquote|figure|figcaption|br|hr)\b)")
 
@@ -78,5 +80,6 @@ def sanitize_html(fragment: str, rewrite_url: Callable[[str, str], str | None] |
     for _ in range(3):  # an emptied <strong> can leave an empty <p> behind
         cleaned = _EMPTY_INLINE.sub("", _EMPTY_PARAGRAPH.sub("", cleaned))
     cleaned = _SPACES.sub(" ", cleaned.replace("&nbsp;", " "))
+    cleaned = _BARE_ANCHOR.sub(r"\1", cleaned)  # a javascript: link loses its href: keep its text
     cleaned = _BETWEEN_BLOCKS.sub("><", cleaned)
     return unicodedata.normalize("NFC", cleaned.strip())

@@ -49,7 +49,7 @@ class ParsedPage:
 
 
 def parse_page(body: bytes, declared_charset: str | None, url: str, *, max_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> ParsedPage:
-    """Decode, parse and repair one page; links are made absolute against `url`.
+    """Decode, parse and repair one page. Links stay as written (resolve them against `url`).
 
     Raises TransformError for a page larger than `max_bytes`, one that holds no markup, or one
     nested deeper than the parser's limit.
@@ -69,10 +69,6 @@ def parse_page(body: bytes, declared_charset: str | None, url: str, *, max_bytes
         if entry.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in entry.message:
             raise TransformError(f"markup nested too deep to parse safely ({entry.message.strip()})")
     runs = _repair_text(root, decoded.codec)
-    try:
-        root.make_links_absolute(url, resolve_base_href=True, handle_failures="ignore")
-    except ValueError as exc:
-        log.debug("%s: links not made absolute: %s", url, exc)
     return ParsedPage(url=url, root=root, codec=decoded.codec, evidence=decoded.evidence, legacy_runs=runs)
 
 

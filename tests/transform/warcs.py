@@ -68,7 +68,11 @@ def crawl_site(site, limit: int = 5000, start: Iterable[str] = ("http://moha.gov
             targets.append(urljoin(url, reply.header("Location")))
         elif reply.status == 200 and (reply.header("Content-Type") or "").startswith("text/html"):
             for m in _LINK.finditer(reply.body):
-                targets.append(urljoin(url, m.group(1).decode("latin-1").replace("&amp;", "&")))
+                try:
+                    href = m.group(1).decode("utf-8")
+                except UnicodeDecodeError:
+                    href = m.group(1).decode("latin-1")
+                targets.append(urljoin(url, href.replace("&amp;", "&")))
         for target in targets:
             parts = urlsplit(target)
             if parts.scheme != "http" or (parts.hostname or "") not in SITE_HOSTS or _NOT_POLITE.search(parts.path):
@@ -83,7 +87,8 @@ def crawl_site(site, limit: int = 5000, start: Iterable[str] = ("http://moha.gov
 
 def write_capture(site, path: Path, *, limit: int = 5000, gzip_bodies: bool = False) -> int:
     """Crawl the replica (see crawl_site) into one .warc.gz at `path`; return the response count.
-    Each HTML page is also fetched a second time, as a revisit (same payload digest)."""
+    A payload seen before under another URL (home page aliases, duplicate images) is written as a
+    revisit record."""
     fetched = crawl_site(site, limit)
     with path.open("wb") as fh:
         writer = CaptureWriter(fh)
