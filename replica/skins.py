@@ -96,6 +96,7 @@ def render_body(spec: ArticleSpec, style: TextStyle) -> str:
         fo, fc = '<font face="Times New Roman" size="3">', "</font>"
     out: list[str] = []
     first_p = True
+    count = 0
     for i, block in enumerate(spec.blocks):
         if block.kind == "raw":
             out.append(block.html)
@@ -105,13 +106,14 @@ def render_body(spec: ArticleSpec, style: TextStyle) -> str:
             if spec.dangerous and first_p:
                 attrs = ' onclick="window.location=\'/Admin/Login.aspx\'"'
             first_p = False
+            count += 1
             if word:
-                close = "" if i % 3 == 2 else "</p>"  # Word left some paragraphs unclosed
+                close = "" if count % 3 == 2 else "</p>"  # Word left some paragraphs unclosed
                 out.append(f"<p class=MsoNormal style='text-align:justify;text-indent:36.0pt;line-height:150%;"
                            f"mso-pagination:widow-orphan'{attrs}><span style='font-size:13.0pt;mso-bidi-font-size:12.0pt'>"
                            f"{text}<o:p></o:p></span>{close}")
-                if i % 2:
-                    out.append("<p class=MsoNormal>&nbsp;<o:p></o:p></p>")
+                if count % 2:
+                    out.append("<p class=MsoNormal>&nbsp;<o:p></o:p></p>")  # Word's empty line
             else:
                 out.append(f'<p style="text-align: justify;"{attrs}>{text}</p>')
         elif block.kind == "h2":
@@ -373,7 +375,7 @@ class ClassicSkin(Skin):
                 + f'<div class="box"><h4>Liên kết website</h4><ul>{ext_links}</ul>'
                 + f'<select onchange="window.open(this.value)"><option>-- Chọn liên kết --</option>{external}</select></div>'
                 + f'<div class="box counter">{VISITORS}</div></div>\n'
-                + f'<div id="footer"><p>{esc(FOOTER)}</p><p><a href="http://www.moha.gov.vn/gioi-thieu/lien-he.html">Liên hệ</a> | '
+                + f'<div id="footer"><p>{esc(FOOTER)}</p><p><a href="http://moha.gov.vn/">moha.gov.vn</a> | <a href="http://www.moha.gov.vn/gioi-thieu/lien-he.html">Liên hệ</a> | '
                 + '<a href="/Admin/Login.aspx">Quản trị</a> | <a href="#top">Về đầu trang</a></p></div>\n'
                 + "</div>\n</form>\n</body>\n</html>\n")
 
@@ -474,7 +476,7 @@ class TablesSkin(Skin):
                 + f'<td id="tdCenter" valign="top">{main}</td>\n'
                 + f'<td id="tdRight" width="200" valign="top"><table class="Menu" width="100%">{menu}</table>'
                 + f'<table class="Menu" width="100%">{pages}</table></td>\n</tr>\n'
-                + f'<tr><td colspan="3" class="Footer">{esc(FOOTER)}<br /><a href="http://www.moha.gov.vn/gioi-thieu/lien-he.html">Liên hệ</a> - '
+                + f'<tr><td colspan="3" class="Footer">{esc(FOOTER)}<br /><a href="http://moha.gov.vn/">moha.gov.vn</a> - <a href="http://www.moha.gov.vn/gioi-thieu/lien-he.html">Liên hệ</a> - '
                 + '<a href="/Admin/Login.aspx">Đăng nhập</a> - <a href="#top">Lên trên</a></td></tr>\n'
                 + "</table>\n</form>\n</body>\n</html>\n")
 

@@ -1,8 +1,8 @@
 """Session fixtures shared by every stage's tests: the replica site, its server and its ground truth.
 
 - `replica_site`: `Site(seed=1, scale="test")`, the site every stage is tested against.
-- `replica`: a running `ReplicaServer` on `replica_site` (127.0.0.1, free port); use
-  `replica.proxy_url` as the HTTP proxy of a client. Its 500-once URLs fail once per session.
+- `replica`: a running `ReplicaServer` on the same site (a separate instance: 127.0.0.1, free
+  port); use `replica.proxy_url` as a client's HTTP proxy. Its 500-once URLs fail once per session.
 - `truth_records`: the list of the site's truth records.
 - `truth_dir`: a directory with `records.jsonl` and `inventory.json` (as `replica truth` writes).
 - `replica_tables`: the same site in the "tables" skin (direct `handle` calls; no server).
@@ -32,10 +32,12 @@ def replica_tables() -> Site:
 
 
 @pytest.fixture(scope="session")
-def replica(replica_site: Site) -> Iterator[object]:
+def replica() -> Iterator[object]:
+    # The same site as `replica_site` (seed 1, test scale) but its own instance, so that tests
+    # calling replica_site.handle() directly never spend the server's 500-once failures.
     from replica.server import ReplicaServer
 
-    with ReplicaServer(replica_site, host="127.0.0.1", port=0) as server:
+    with ReplicaServer(Site(seed=1, scale="test"), host="127.0.0.1", port=0) as server:
         yield server
 
 
