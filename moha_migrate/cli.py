@@ -46,6 +46,9 @@ def _register() -> None:
     from crawler.cli import crawl_cmd
 
     cli.add_command(crawl_cmd)
+    from transform.cli import transform_command
+
+    cli.add_command(transform_command)
     from verify.cli import verify
 
     cli.add_command(verify)
