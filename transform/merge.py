@@ -120,11 +120,11 @@ class ItemSet:
             new_path(record), extracted.canonical_url or _built_source(record), extracted.missing,
         )
         self._items[extracted.key].append(entry)
-        self._url_item[comparable(url)] = extracted.key
+        self._url_item[_key(url)] = extracted.key
         if extracted.canonical_url:
-            self._url_item.setdefault(comparable(extracted.canonical_url), extracted.key)
+            self._url_item.setdefault(_key(extracted.canonical_url), extracted.key)
         for media_url in extracted.media_urls:
-            self._uses[comparable(media_url)].add(extracted.key)
+            self._uses[_key(media_url)].add(extracted.key)
 
     def add_media(self, url: str, sha256: str, size: int, mime: str, provenance: Provenance) -> None:
         """Remember one captured /Uploads/ file; the same bytes under another URL join its record."""
@@ -134,11 +134,11 @@ class ItemSet:
             media = self._media[sha256] = _MediaFile(sha256, size, mime, [], provenance)
         if url not in media.urls:
             media.urls.append(url)
-        self._media_url[comparable(url)] = sha256
+        self._media_url[_key(url)] = sha256
 
     def add_redirect(self, url: str, location: str) -> None:
         """Remember one redirect hop (the response's URL and its absolute Location)."""
-        self._redirects[comparable(url)] = (normalize_url(url), normalize_url(location))
+        self._redirects[_key(url)] = (normalize_url(url), normalize_url(location))
 
     @property
     def item_count(self) -> int:
@@ -152,7 +152,7 @@ class ItemSet:
 
     def _chain_starts(self) -> dict[ItemKey, list[str]]:
         """Item key -> first URLs of the redirect chains that end on the item."""
-        targets = {comparable(t) for _, t in self._redirects.values()}
+        targets = {_key(t) for _, t in self._redirects.values()}
         out: dict[ItemKey, list[str]] = defaultdict(list)
         for key, (url, target) in self._redirects.items():
             if key in targets:
@@ -160,7 +160,7 @@ class ItemSet:
             seen = {key}
             current = target
             for _ in range(MAX_REDIRECT_HOPS):
-                ckey = comparable(current)
+                ckey = _key(current)
                 if ckey in seen:
                     log.info("redirect loop from %s; not an item", url)
                     break
@@ -175,7 +175,7 @@ class ItemSet:
         return out
 
     def _item_of(self, url: str) -> ItemKey | None:
-        key = self._url_item.get(comparable(url))
+        key = self._url_item.get(_key(url))
         if key is not None:
             return key
         cls = classify_url(url, self._rules)
@@ -187,6 +187,11 @@ class ItemSet:
         elif cls.verdict == "page" and cls.slug:
             candidate = ("page", cls.slug)
         return candidate if candidate in self._items else None
+
+    def _on_every_host(self, urls: set[str]) -> set[str]:
+        """Each URL on every host of the profile: the site answered the same paths on all."""
+        hosts = self._profile.raw.get("transform", {}).get("aliases", {}).get("hosts", ["moha.gov.vn"])
+        return {normalize_url(f"http://{host}{_path_query(u)}") for u in urls for host in hosts} | urls
 
     def _aliases(self, record: Record, source: str) -> set[str]:
         """Every URL form the CMS answered for the item, on every host (profile [transform.aliases])."""
@@ -252,7 +257,7 @@ class ItemSet:
                 if not absolute.startswith(("http://", "https://")):
                     return None
                 target = absolute.split("#", 1)[0]
-                sha = self._media_url.get(comparable(target))
+                sha = self._media_url.get(_key(target))
                 if sha is not None:
                     m = media_by_sha[sha]
                     return media_path(m.sha256, m.url)
@@ -272,7 +277,7 @@ class ItemSet:
             try:
                 record = self._read(primary)
                 source = self._sources[key]
-                urls = {e.url for e in entries} | set(starts.get(key, ())) | {source} | self._aliases(record, source)
+                urls = self._on_every_host({e.url for e in entries} | set(starts.get(key, ())) | {source}) | self._aliases(record, source)
                 record = self._complete(record, source, sorted(urls), rewriter(source))
                 record = record_from_dict(record_to_dict(record))
             except RecordError as exc:
@@ -310,7 +315,7 @@ class ItemSet:
         return out
 
     def _with_users(self, media: Media) -> Media:
-        users = {self._sources[key] for url in media.old_urls for key in self._uses.get(comparable(url), ())}
+        users = {self._sources[key] for url in media.old_urls for key in self._uses.get(_key(url), ())}
         return replace(media, referenced_by=tuple(sorted(users)))
 
     def _complete(self, record: Record, source: str, urls: list[str], rewrite: Callable[[str, str], str | None]) -> Record:
@@ -326,10 +331,10 @@ class ItemSet:
         return replace(record, **changes)  # type: ignore[arg-type]
 
     def _image(self, image: Image) -> Image:
-        return replace(image, sha256=self._media_url.get(comparable(image.url)))
+        return replace(image, sha256=self._media_url.get(_key(image.url)))
 
     def _attachment(self, attachment: Attachment) -> Attachment:
-        sha = self._media_url.get(comparable(attachment.url))
+        sha = self._media_url.get(_key(attachment.url))
         if sha is None:
             return replace(attachment, sha256=None, size=None)
         media = self._media[sha]
@@ -338,6 +343,11 @@ class ItemSet:
     def _related(self, url: str) -> str:
         item = self._item_of(url)
         return self._sources[item] if item is not None else _bare(url)
+
+
+def _key(url: str) -> str:
+    """Lookup key of a site URL: unquoted, NFC, bare host (www. serves the same site)."""
+    return comparable(_bare(url))
 
 
 def _path_query(url: str) -> str:
