@@ -39,9 +39,12 @@ def archive_group() -> None:
 @click.option("--no-post", is_flag=True, help="Do not fold POST bodies into the keys (cdxj-indexer without -p).")
 @click.option("--dir-root", type=click.Path(path_type=Path), default=None,
               help="Write filenames relative to this folder instead of bare file names.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core once the WARCs reach 32 MB).")
 @json_option
 @handle_errors
-def index_cmd(paths: tuple[Path, ...], out: Path, no_post: bool, dir_root: Path | None, as_json: bool) -> None:
+def index_cmd(paths: tuple[Path, ...], out: Path, no_post: bool, dir_root: Path | None, jobs: int | None,
+              as_json: bool) -> None:
     """Write a sorted CDXJ index of WARC files or folders, with POST requests keyed for replay.
 
     The index is what pywb and the Webrecorder tools read (SURT keys, url, mime, status, digest,
@@ -53,7 +56,7 @@ def index_cmd(paths: tuple[Path, ...], out: Path, no_post: bool, dir_root: Path 
     """
     from archive.index import write_index
 
-    result = write_index(paths, out, post_append=not no_post, dir_root=dir_root)
+    result = write_index(paths, out, post_append=not no_post, dir_root=dir_root, jobs=jobs)
     mb = result.bytes_in / 1e6
     summary = Summary(
         command="archive index",

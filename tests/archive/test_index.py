@@ -44,6 +44,13 @@ def test_same_lines_as_the_cdxj_indexer_command(sample_dir: Path, tmp_path: Path
     assert ours == sorted(ours)  # sorted by SURT key then timestamp, as pywb needs
 
 
+def test_parallel_jobs_write_the_same_bytes(sample_dir: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.cdxj", tmp_path / "two.cdxj"
+    write_index([sample_dir], one, jobs=1)
+    result = write_index([sample_dir], two, jobs=2)
+    assert two.read_bytes() == one.read_bytes() and result.lines == 12
+
+
 def test_post_is_keyed_with_its_form_fields(sample_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "index.cdxj"
     write_index([sample_dir / "sample-a.warc.gz"], out)
