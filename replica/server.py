@@ -261,6 +261,7 @@ class ReplicaServer:
         self.request_count = 0
         self.forbidden_count = 0
         self.status_counts: dict[int, int] = {}
+        self.site_seconds = 0.0  # time spent in site.handle(): the rest of the wall time is transport
         self._log = RequestLog(Path(log_path)) if log_path is not None else None
         self._gzip = _GzipCache()
         self._sock = self._bind(host, port)
@@ -410,6 +411,7 @@ class ReplicaServer:
             head = await self._read_head(reader)
             if head is None:
                 return False
+            started = time.perf_counter()  # "ms" in the log: from a complete head to the answer
             method, target, version, headers = self._parse_head(head)
             user_agent = headers.get("User-Agent", "")
             url = target
@@ -590,11 +592,14 @@ class ReplicaServer:
     # -- answering ---------------------------------------------------------------------------
 
     def _site_reply(self, method: str, url: str, headers: Headers, body: bytes) -> Reply:
+        began = time.perf_counter()
         try:
             reply = self.site.handle(method, url, headers, body)
         except Exception:  # noqa: BLE001 - a site bug must cost one 500, not the server
             log.exception("replica: site failed on %s %s", method, url)
             return _plain_reply(500, "Internal Server Error", "the replica's site raised; see the log")
+        finally:
+            self.site_seconds += time.perf_counter() - began
         if not isinstance(reply, Reply):
             log.error("replica: site returned %r for %s %s", type(reply).__name__, method, url)
             return _plain_reply(500, "Internal Server Error", "the replica's site returned no Reply")
