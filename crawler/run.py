@@ -135,6 +135,7 @@ def crawl_site(opts: CrawlOptions, progress: ProgressSink | None = None) -> Craw
     follower = _LogFollower(opts.out / "crawl.log")
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env["MOHA_CRAWL_PARENT"] = str(os.getpid())
     procs = []
     for index in range(opts.workers):
         worker_opts = opts if index == 0 else replace(opts, resume=False)

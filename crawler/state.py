@@ -5,8 +5,9 @@ Scrapy's JOBDIR is not kill -9 safe (queuelib writes its queue index on close, t
 `state/frontier.jsonl` holds one line per newly seen request (key, URL, method, body, hop path) and
 one `{"parsed": key}` line once a page's links have all been handed to the scheduler. With the crawl
 log (one line per fetch, written after its WARC records are flushed) that is enough to rebuild
-everything: seen set = journalled keys; pending = journalled minus finished; pages fetched but not
-parsed are re-parsed from the WARC instead of fetched again.
+everything: pending = journalled minus finished; seen set = the finished ones (pending requests are
+scheduled again through the dupefilter); pages fetched but not parsed are re-parsed from the WARC
+instead of fetched again.
 
 Recovery (`recover`) runs before the crawl restarts: each `*.warc.gz.open` file is cut back to the
 end of the last record the crawl log vouches for (the cut-off bytes are kept under `state/partial/`,
@@ -52,7 +53,7 @@ def request_to_entry(key: str, request: Request) -> dict[str, Any]:
 
 
 def entry_to_request(entry: dict[str, Any], callback: Any) -> Request:
-    """Rebuild a journalled request (dont_filter: it is in the seen set already)."""
+    """Rebuild a journalled request (it goes through the dupefilter again, see prepare_resume)."""
     meta = {name: entry[name] for name in META_KEYS if name in entry}
     if "moha_postback" in meta:
         meta["moha_postback"] = tuple(meta["moha_postback"])
@@ -62,7 +63,7 @@ def entry_to_request(entry: dict[str, Any], callback: Any) -> Request:
         headers = {**(headers or {}), "Referer": referrer}
     return Request(
         entry["u"], method=entry.get("m", "GET"), body=base64.b64decode(entry.get("b", "")),
-        headers=headers, meta=meta, callback=callback, dont_filter=True, priority=entry.get("p", 0),
+        headers=headers, meta=meta, callback=callback, priority=entry.get("p", 0),
     )
 
 
@@ -175,11 +176,19 @@ def prepare_resume(crawl_dir: Path) -> ResumePlan:
                     parsed.add(entry["parsed"])
                 else:
                     journal.append(entry)
+    # Pending requests are left out of the seen set and go through the dupefilter again when
+    # re-issued: marking them dont_filter instead would let their redirects (and redirect loops)
+    # past the seen set too.
+    pending_keys: set[str] = set()
     for entry in journal:
-        if entry["k"] not in plan.seen:
-            plan.seen.add(entry["k"])
-            if entry["k"] not in done:
-                plan.pending.append(entry)
+        key = entry["k"]
+        if key in plan.seen or key in pending_keys:
+            continue
+        if key in done:
+            plan.seen.add(key)
+        else:
+            pending_keys.add(key)
+            plan.pending.append(entry)
     for e in entries:
         if (e.get("kind") == "fetch" and e.get("status") == 200 and e.get("parse")
                 and e.get("key") not in parsed and e.get("final", True)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import os
 import signal
 import sys
 from dataclasses import fields
@@ -53,6 +54,10 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         log.debug("prctl unavailable: this worker will outlive a killed parent")
+    # The parent may have died before prctl took effect: then we are already an orphan.
+    expected = os.environ.get("MOHA_CRAWL_PARENT")
+    if expected and int(expected) != os.getppid():
+        raise SystemExit(1)
 
 
 def build_digest_index(opts: CrawlOptions) -> DigestIndex:
