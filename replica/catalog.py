@@ -121,27 +121,13 @@ class Block:
     html: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleSpec:
-    """Everything about one article that a page or its truth record shows."""
+class ArticlePaths:
+    """The URL forms of an article (legacy-site.md's table), from its ItemID, category and slug."""
 
-    n: int
+    __slots__ = ()
     item_id: int
     category: Category
-    title: str
     slug: str
-    published_at: datetime
-    date_form: str
-    lead: str
-    blocks: tuple[Block, ...]
-    credit: str | None
-    images: tuple[MediaRef, ...]
-    attachments: tuple[MediaRef, ...]
-    encoding: Encoding
-    word_html: bool
-    dangerous: bool
-    gzip: bool
-    chunked: bool
 
     @property
     def canonical_path(self) -> str:
@@ -172,6 +158,44 @@ class ArticleSpec:
     def legacy_path(self) -> str:
         """Start of the 301 -> 302 -> 200 chain (the pre-2008 site's URL form)."""
         return f"/TinTuc.aspx?ID={self.item_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHead(ArticlePaths):
+    """What listings and related-news lists show of an article: cheap to compute for any n."""
+
+    n: int
+    item_id: int
+    category: Category
+    title: str
+    slug: str
+    lead: str
+    published_at: datetime
+    thumb: str | None  # path of its first image
+    slots: content.Slots | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSpec(ArticlePaths):
+    """Everything about one article that a page or its truth record shows."""
+
+    n: int
+    item_id: int
+    category: Category
+    title: str
+    slug: str
+    published_at: datetime
+    date_form: str
+    lead: str
+    blocks: tuple[Block, ...]
+    credit: str | None
+    images: tuple[MediaRef, ...]
+    attachments: tuple[MediaRef, ...]
+    encoding: Encoding
+    word_html: bool
+    dangerous: bool
+    gzip: bool
+    chunked: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,46 +352,62 @@ class Catalog:
 
     # ---- articles: full description
 
-    @functools.lru_cache(maxsize=4096)
-    def article(self, n: int) -> ArticleSpec:
-        """The full description of article n (0 <= n < articles_count)."""
+    def encoding_of(self, n: int) -> Encoding:
+        return "utf-8" if n == self.seed_n else ENCODING_BY_N20.get(n % 20, "utf-8")
+
+    @functools.lru_cache(maxsize=32768)
+    def headline(self, n: int) -> ArticleHead:
+        """Title, slug, lead, date and thumbnail of article n, from a random stream of its own
+        (listings and related lists show many articles: they must not generate whole bodies)."""
         if not 0 <= n < self.articles_count:
             raise IndexError(f"article {n} out of range 0..{self.articles_count - 1}")
-        rng = random.Random(f"moha/{self.seed}/article/{n}")
         category = self.category_of(n)
         when = self.published_at(n)
-        images, attachments = self.article_media(n)
-        h = n % 20
+        images, _ = self.article_media(n)
+        thumb = images[0].path if images else None
         if n == self.seed_n:
             title = content.SEED_ARTICLE.title
-            lead = ""
+            return ArticleHead(n, self.item_id(n), category, title, slugify(title), "", when, thumb, None)
+        rng = random.Random(f"moha/{self.seed}/head/{n}")
+        slots = content.pick_slots(rng, category.slug, when.year)
+        title = content.make_title(rng, slots)
+        lead = content.make_lead(rng, slots, when.day, when.month)
+        encoding = self.encoding_of(n)
+        if encoding in ("tcvn3", "vni"):
+            # Word pastes in legacy fonts carry no typographic quotes or dashes (ABC/VNI keyboards).
+            title, lead = fit_legacy(title), fit_legacy(lead)
+        if encoding == "tcvn3":
+            lead = fold_tcvn3(lead)
+        return ArticleHead(n, self.item_id(n), category, title, slugify(title), lead, when, thumb, slots)
+
+    @functools.lru_cache(maxsize=1024)
+    def article(self, n: int) -> ArticleSpec:
+        """The full description of article n (0 <= n < articles_count)."""
+        head = self.headline(n)
+        rng = random.Random(f"moha/{self.seed}/article/{n}")
+        images, attachments = self.article_media(n)
+        encoding = self.encoding_of(n)
+        if n == self.seed_n:
             credit: str | None = content.SEED_ARTICLE.credit
             blocks = [Block("img", image=images[0])]
             blocks += [Block("p", parts=(p,)) for p in content.SEED_ARTICLE.paragraphs]
-            encoding: Encoding = "utf-8"
         else:
-            slots = content.pick_slots(rng, category.slug, when.year)
-            title = content.make_title(rng, slots)
-            lead = content.make_lead(rng, slots, when.day, when.month)
+            assert head.slots is not None
             credit = content.make_credit(rng)
-            encoding = ENCODING_BY_N20.get(h, "utf-8")
-            blocks = self._body_blocks(n, rng, slots, images)
+            blocks = self._body_blocks(n, rng, head.slots, images)
         if self.revision and self.is_revised(n):
             blocks.append(Block("p", parts=(f"Bài viết được cập nhật, bổ sung thông tin lần thứ {self.revision}.",)))
         if encoding in ("tcvn3", "vni"):
-            # Word pastes in legacy fonts carry no typographic quotes or dashes (ABC/VNI keyboards).
-            title = fit_legacy(title)
-            lead = fit_legacy(lead)
             blocks = [fit_block(b) for b in blocks]
             credit = fit_legacy(credit) if credit else credit
         if encoding == "tcvn3":
             blocks = [fold_block_tcvn3(b) for b in blocks]
-            lead = fold_tcvn3(lead)
             credit = fold_tcvn3(credit) if credit else credit
+        h = n % 20
         return ArticleSpec(
-            n=n, item_id=self.item_id(n), category=category, title=title, slug=slugify(title),
-            published_at=when, date_form=DATE_FORMS[n % 3] if n != self.seed_n else "toolbar",
-            lead=lead, blocks=tuple(blocks), credit=credit, images=images, attachments=attachments,
+            n=n, item_id=head.item_id, category=head.category, title=head.title, slug=head.slug,
+            published_at=head.published_at, date_form=DATE_FORMS[n % 3] if n != self.seed_n else "toolbar",
+            lead=head.lead, blocks=tuple(blocks), credit=credit, images=images, attachments=attachments,
             encoding=encoding, word_html=(h in (3, 7) or n % 10 == 5), dangerous=(n % 12 == 2),
             gzip=(n % 3 == 0), chunked=(n % 5 == 1),
         )
@@ -388,7 +428,7 @@ class Catalog:
         links: list[Inline] = []
         if n > 0 and rng.random() < 0.3:
             m = rng.randrange(0, n)
-            other = self.article(m)
+            other = self.headline(m)
             # An absolute-path link: the body is also shown under /Default.aspx, /tabid/... and
             # /Print.aspx, where a ../-relative link would break (those live on static pages).
             links += ["Xem thêm: ", Link(other.canonical_path, other.title, ("article", m)), "."]

@@ -12,13 +12,14 @@ maps each name to URLs that show it, so tests are parametrised by quirk name.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import re
 import unicodedata
 from urllib.parse import parse_qsl
 
-from moha_migrate.vncodecs import encode_tcvn3, encode_vni
+from moha_migrate.vncodecs import encode_tcvn3, encode_vni, vietnamese_letters
 
 QUIRKS: dict[str, str] = {
     "tcvn3": "body typed in TCVN3 (.VnTime), served as windows-1252 bytes; ư = 0xAD",
@@ -70,16 +71,19 @@ def windows_1258_decomposed(text: str) -> bytes:
     """`text` as Vietnamese Windows wrote it in windows-1258: base letter (with its shape mark
     precomposed, e.g. `ô`) followed by the combining tone mark; anything else as a character
     reference. Python's cp1258 decoder gives back the combining marks (field-notes.md)."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", text):
+    return unicodedata.normalize("NFC", text).translate(_cp1258_table()).encode("cp1258", errors="xmlcharrefreplace")
+
+
+@functools.cache
+def _cp1258_table() -> dict[int, str]:
+    """Each Vietnamese letter with a tone -> base letter (shape kept) + combining tone mark."""
+    table: dict[int, str] = {}
+    for char in vietnamese_letters():
         decomposed = unicodedata.normalize("NFD", char)
         tones = "".join(c for c in decomposed if c in _TONES)
         if tones:
-            base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
-            out.append(base + tones)
-        else:
-            out.append(char)
-    return "".join(out).encode("cp1258", errors="xmlcharrefreplace")
+            table[ord(char)] = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES)) + tones
+    return table
 
 
 def tcvn3_run(text: str) -> str:

@@ -71,7 +71,7 @@ class Site:
         # Server-behaviour quirks, keyed by path?query as requested (media paths unquoted, NFC).
         first_doc = cat.document(2 % cat.documents_count).attachments[0].path
         self.fail_once_paths: tuple[str, ...] = (
-            cat.article(4).canonical_path,
+            cat.headline(4).canonical_path,
             f"/Default.aspx?tabid={cat.categories[0].tabid}&page=2",
             first_doc,
         )
@@ -197,7 +197,7 @@ class Site:
         n = cat.n_of_item(int(id_text))
         if n is None:
             return self._not_found(path)  # deleted from the CMS: a real 404
-        spec = cat.article(n)
+        spec = cat.headline(n)
         if spec.category.slug != cat_slug or spec.slug != slug:
             return self._not_found(path)
         return self._article(n)
@@ -212,7 +212,7 @@ class Site:
         n = self.catalog.n_of_item(int(bits[6]))
         if n is None:
             return self._soft_404()
-        spec = self.catalog.article(n)
+        spec = self.catalog.headline(n)
         if spec.category.tabid != int(bits[2]) or spec.category.catid != int(bits[4]):
             return self._soft_404()
         return self._article(n)
@@ -224,7 +224,7 @@ class Site:
         tabid = int(tabid_text)
         if "itemid" in q:
             n = self.catalog.n_of_item(int(q["itemid"])) if q["itemid"].isdigit() else None
-            if n is None or self.catalog.article(n).category.tabid != tabid:
+            if n is None or self.catalog.headline(n).category.tabid != tabid:
                 return self._soft_404()  # DNN answers 200 with a message, never 404
             return self._article(n)
         for c, category in enumerate(self.catalog.categories):
@@ -257,7 +257,7 @@ class Site:
     def _email_form(self, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
         n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
-        title = self.catalog.article(n).title if n is not None else ""
+        title = self.catalog.headline(n).title if n is not None else ""
         main = (f'<h2>Gửi bài viết qua thư điện tử</h2><p>{esc(title)}</p>'
                 '<table><tr><td>Người gửi:</td><td><input name="txtFrom" /></td></tr>'
                 '<tr><td>Người nhận:</td><td><input name="txtTo" /></td></tr></table>'
@@ -276,7 +276,7 @@ class Site:
         n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
         if n is None:
             return self._not_found("/Redirect.aspx")
-        return _redirect(302, "Found", f"http://{host}{self.catalog.article(n).canonical_path}")
+        return _redirect(302, "Found", f"http://{host}{self.catalog.headline(n).canonical_path}")
 
     # ------------------------------------------------------------------ listings
 
@@ -398,7 +398,7 @@ class Site:
         rng = random.Random(f"moha/{self.seed}/search/{text}")
         hits = sorted(rng.sample(range(self.catalog.articles_count), min(5, self.catalog.articles_count)))
         rows = "".join(
-            f'<li><a href="{esc(self.catalog.article(n).canonical_path)}">{esc(self.catalog.article(n).title)}</a></li>' for n in hits
+            f'<li><a href="{esc(self.catalog.headline(n).canonical_path)}">{esc(self.catalog.headline(n).title)}</a></li>' for n in hits
         )
         words = ("bo noi vu", "cong chuc", "cai cach")
         more = " | ".join(f'<a href="/TimKiem.aspx?q={quote((text + " " + w).strip()).replace("%20", "+")}">{esc(w)}</a>' for w in words)

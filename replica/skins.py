@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from moha_migrate.slugs import slugify
 from replica import content, quirks
-from replica.catalog import ArticleSpec, Block, Catalog, DocumentSpec, Inline, Link, MediaRef, PageSpec
+from replica.catalog import ArticleHead, ArticleSpec, Block, Catalog, DocumentSpec, Inline, Link, MediaRef, PageSpec
 
 CALENDAR_MONTH = (2015, 8)  # the widget shows the month the site was frozen in
 EXTERNAL_LINKS = (
@@ -176,7 +176,7 @@ class Skin:
     def featured(self) -> list[tuple[str, str]]:
         out = []
         for n in self.catalog.featured:
-            a = self.catalog.article(n)
+            a = self.catalog.headline(n)
             out.append((f"http://www.moha.gov.vn{a.canonical_path}", a.title))
         return out
 
@@ -225,11 +225,11 @@ class Skin:
         """(CÁC TIN ĐÃ ĐƯA, TIN LIÊN QUAN) as (href, title, date) rows."""
         older = []
         for m in self.catalog.older_news(spec.n):
-            a = self.catalog.article(m)
+            a = self.catalog.headline(m)
             older.append((a.default_path, a.title, vn_date(a.published_at)))
         related = []
         for m in self.catalog.related_news(spec.n):
-            a = self.catalog.article(m)
+            a = self.catalog.headline(m)
             related.append((f"http://www.moha.gov.vn{a.dnn_path}", a.title, vn_date(a.published_at)))
         return older, related
 
@@ -262,19 +262,18 @@ class Skin:
             '<a href="javascript:void(0)" class="like">Like</a> <span class="like-count">0</span>',
         ))
 
-    def listing_rows(self, c: int, page: int) -> list[ArticleSpec]:
+    def listing_rows(self, c: int, page: int) -> list[ArticleHead]:
         size = 20
         out = []
         for r in range((page - 1) * size, page * size):
             n = self.catalog.at_rank(c, r)
             if n is None:
                 break
-            out.append(self.catalog.article(n))
+            out.append(self.catalog.headline(n))
         return out
 
-    def thumb(self, spec: ArticleSpec) -> str:
-        images = [b.image for b in spec.blocks if b.kind == "img" and b.image is not None]
-        return images[0].path if images else "/images/no-image.gif"
+    def thumb(self, head: ArticleHead) -> str:
+        return head.thumb or "/images/no-image.gif"
 
     def pager_query(self, tabid: int, page: int, pages: int, base: str) -> str:
         links = []
@@ -417,7 +416,7 @@ class ClassicSkin(Skin):
     def home_main(self) -> str:
         cat = self.catalog
         latest = "".join(
-            f'<li><a href="{esc(cat.article(n).reordered_path)}">{esc(cat.article(n).title)}</a></li>' for n in cat.latest
+            f'<li><a href="{esc(cat.headline(n).reordered_path)}">{esc(cat.headline(n).title)}</a></li>' for n in cat.latest
         )
         blocks = []
         for c, category in enumerate(cat.categories):
@@ -426,11 +425,11 @@ class ClassicSkin(Skin):
                 n = cat.at_rank(c, r)
                 if n is None:
                     break
-                a = cat.article(n)
+                a = cat.headline(n)
                 rows.append(f'<li><a href="{esc(a.default_path)}">{esc(a.title)}</a> <span class="date">({vn_date(a.published_at)})</span></li>')
             blocks.append(f'<div class="cat-box"><h3><a href="{esc(self.category_url(c))}">{esc(category.name)}</a></h3><ul>{"".join(rows)}</ul></div>')
         focus = "".join(
-            f'<li><a href="{esc(cat.article(n).legacy_path)}">{esc(cat.article(n).title)}</a></li>' for n in cat.chain_items
+            f'<li><a href="{esc(cat.headline(n).legacy_path)}">{esc(cat.headline(n).title)}</a></li>' for n in cat.chain_items
         )
         return (f'<div class="hot-news"><h3>Tin mới nhất</h3><ul>{latest}</ul></div>'
                 + "".join(blocks)
@@ -524,11 +523,11 @@ class TablesSkin(Skin):
                 n = cat.at_rank(c, r)
                 if n is None:
                     break
-                a = cat.article(n)
+                a = cat.headline(n)
                 rows.append(f'<tr><td>&raquo; <a href="{esc(a.default_path)}">{esc(a.title)}</a></td></tr>')
             blocks.append(f'<table class="HomeCat" width="100%"><tr><td class="HomeCatHeader"><a href="{esc(self.category_url(c))}">{esc(category.name)}</a></td></tr>{"".join(rows)}</table>')
-        latest = "".join(f'<tr><td><a href="{esc(cat.article(n).reordered_path)}">{esc(cat.article(n).title)}</a></td></tr>' for n in cat.latest)
-        focus = "".join(f'<tr><td><a href="{esc(cat.article(n).legacy_path)}">{esc(cat.article(n).title)}</a></td></tr>' for n in cat.chain_items)
+        latest = "".join(f'<tr><td><a href="{esc(cat.headline(n).reordered_path)}">{esc(cat.headline(n).title)}</a></td></tr>' for n in cat.latest)
+        focus = "".join(f'<tr><td><a href="{esc(cat.headline(n).legacy_path)}">{esc(cat.headline(n).title)}</a></td></tr>' for n in cat.chain_items)
         return ("".join(blocks)
                 + f'<table class="HotNews" width="100%"><tr><td class="HomeCatHeader">TIN MỚI</td></tr>{latest}</table>'
                 + f'<table class="Focus" width="100%"><tr><td class="HomeCatHeader">TIÊU ĐIỂM</td></tr>{focus}</table>'

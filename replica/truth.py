@@ -126,7 +126,7 @@ def iter_truth_records(site: Site) -> Iterator[Record]:
 def _user_url(site: Site, kind: str, i: int) -> str:
     cat = site.catalog
     if kind == "article":
-        return url(cat.article(i).canonical_path)
+        return url(cat.headline(i).canonical_path)
     return url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={cat.document(i).doc_id}")
 
 
@@ -143,7 +143,7 @@ def article_record(site: Site, spec: ArticleSpec, media: _Media) -> Article:
             sha, _ = media.digest(block.image.gen_key, block.image.size_hint)
             images.append(Image(url=url(block.image.path), caption=block.image.caption, sha256=sha))
     cat = site.catalog
-    related = [url(cat.article(m).canonical_path) for m in (*cat.older_news(spec.n), *cat.related_news(spec.n))]
+    related = [url(cat.headline(m).canonical_path) for m in (*cat.older_news(spec.n), *cat.related_news(spec.n))]
     return Article(
         source_url=url(spec.canonical_path), old_urls=both_hosts(article_paths(spec)), title=spec.title,
         item_id=spec.item_id, category=spec.category.slug, published_at=spec.published_at, lead=spec.lead,
@@ -187,7 +187,7 @@ def _new_href(site: Site, link: Link, base: str) -> str:
     if link.target is not None:
         kind, i = link.target
         if kind == "article":
-            a = cat.article(i)
+            a = cat.headline(i)
             return newurls.article_path(a.category.slug, a.title, a.item_id)
         if kind == "document":
             doc = cat.document(i)
@@ -275,11 +275,11 @@ def build_inventory(site: Site) -> dict[str, Any]:
             add(ref.path)
         must_not.add(url(f"/TimKiem.aspx?q={spec.category.slug.replace('-', '+')}"))
     for n in cat.latest:
-        add(cat.article(n).reordered_path)
+        add(cat.headline(n).reordered_path)
     for n in cat.featured:
-        add(cat.article(n).canonical_path, WWW)
+        add(cat.headline(n).canonical_path, WWW)
     for n in cat.chain_items:
-        spec = cat.article(n)
+        spec = cat.headline(n)
         add(spec.legacy_path)
         add(f"/Redirect.aspx?ItemID={spec.item_id}")
         special[url(spec.legacy_path)] = {"status": 301, "kind": "redirect-chain", "chain": [301, 302, 200],
@@ -412,7 +412,7 @@ def quirk_urls(site: Site) -> dict[str, list[str]]:
             word.append(url(spec.canonical_path))
         if spec.dangerous:
             dangerous.append(url(spec.canonical_path))
-    a = cat.article(cat.featured[0])
+    a = cat.headline(cat.featured[0])
     files = cat.media_files().values()
     dup = [url(p) for f in files if len(f.paths) > 1 for p in f.paths]
     spaces = [url(p) for f in files for p in f.paths if " " in p]
@@ -464,8 +464,8 @@ def quirk_urls(site: Site) -> dict[str, list[str]]:
         "redirect-loop": kind("redirect-loop"),
         "large-attachment": large,
         "media-validators": [url(next(iter(files)).paths[0])],
-        "gzip": [url("/"), url(cat.article(0).canonical_path)],
-        "chunked": [url(cat.article(1).canonical_path)],
+        "gzip": [url("/"), url(cat.headline(0).canonical_path)],
+        "chunked": [url(cat.headline(1).canonical_path)],
         "postback-pager": [url(f"/tin-tuc-su-kien/{pb.slug}-{pb.tabid}.html")],
         "query-pager": [url(f"/Default.aspx?tabid={qc.tabid}&page=2")],
         "document-filters": [url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&type=nghi-dinh"),

@@ -480,8 +480,9 @@ def _chunked(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
 
 
 def _titles(body: bytes) -> list[str]:
+    """The article links of a listing page (hrefs: titles may repeat across years)."""
     tree = lxml.html.fromstring(body.decode("utf-8"))
-    return [a.text_content() for a in tree.xpath('//div[@class="news-list"]//h3/a')]
+    return [a.get("href") for a in tree.xpath('//div[@class="news-list"]//h3/a')]
 
 
 def _form(body: bytes) -> dict[str, str]:
