@@ -63,3 +63,7 @@ _register()
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="moha-migrate")
+
+
+if __name__ == "__main__":
+    main()

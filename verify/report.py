@@ -69,14 +69,15 @@ def _summary(data: dict[str, Any]) -> str:
 def _bars_svg(series: list[tuple[str, list[tuple[str, int, str]]]], *, width: int = 560, key_prefix: str = "") -> str:
     """Grouped horizontal bars: one group per label, one bar per (name, value, colour)."""
     top = max([v for _, bars in series for _, v, _ in bars] + [1])
-    bar_h, gap, label_w = 14, 10, 150
+    bar_h, gap, label_w = 14, 10, 190
     height = sum(len(bars) * bar_h + gap for _, bars in series) + 10
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
     y = 5
     for label, bars in series:
-        out.append(f'<text x="0" y="{y + bar_h * len(bars) / 2 + 4}" class="lbl">{_esc(label)}</text>')
+        short = label if len(label) <= 30 else label[:28] + "…"
+        out.append(f'<text x="0" y="{y + bar_h * len(bars) / 2 + 4}" class="lbl"><title>{_esc(label)}</title>{_esc(short)}</text>')
         for name, value, colour in bars:
-            w = int((width - label_w - 60) * value / top)
+            w = int((width - label_w - 110) * value / top)
             out.append(
                 f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h - 2}" fill="{colour}">'
                 f"<title>{_esc(label)} {_esc(name)}: {value}</title></rect>"
@@ -86,6 +87,18 @@ def _bars_svg(series: list[tuple[str, list[tuple[str, int, str]]]], *, width: in
         y += gap
     out.append("</svg>")
     return "".join(out)
+
+
+def _glance(data: dict[str, Any]) -> str:
+    """Big numbers for the ten-second read: items loaded per kind, checks green, items at fault."""
+    tiles = [
+        (kind + "s loaded", _figure(f"funnel.{kind}.loaded", steps.get("loaded", 0)))
+        for kind, steps in sorted(data["funnel"].items())
+    ]
+    green = sum(1 for c in data["checks"] if c["ok"])
+    tiles.append(("checks green", f"{green} / {len(data['checks'])}"))
+    tiles.append(("items with problems", str(sum(1 for i in data["items"] if not i["ok"]))))
+    return "".join(f'<div class="tile"><div class="big">{value}</div><div>{_esc(label)}</div></div>' for label, value in tiles)
 
 
 def _funnel(data: dict[str, Any]) -> str:
@@ -155,6 +168,8 @@ table.grid{border-collapse:collapse;margin:6px 0}table.grid td,table.grid th{bor
 td.url,.url{word-break:break-all;font-family:ui-monospace,monospace;font-size:12px}
 .chart .lbl{font-size:11px;fill:#334155}.chart .val{font-size:10px;fill:#475569}
 .good{color:#15803d}
+#glance{display:flex;gap:12px;flex-wrap:wrap}.tile{flex:1;min-width:130px;text-align:center;color:#475569}
+.tile .big{font-size:26px;font-weight:600;color:#0f172a}
 #filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:8px}
 #filters input,#filters select{padding:4px 6px;border:1px solid #cbd5e1;border-radius:4px}
 #items tr.bad td{background:#fef2f2}#items td{vertical-align:top;border-bottom:1px solid #f1f5f9;padding:3px 6px}
@@ -262,6 +277,7 @@ def render_html(data: dict[str, Any]) -> str:
 <header class="{'ok' if ok else 'bad'}"><h1>Migration verification: {'PASSED' if ok else 'FAILED'}</h1>
 <p>{_esc(verdict)} Generated {_esc(data['generated_at'])}.</p></header>
 <main>
+<section id="glance">{_glance(data)}</section>
 <section id="checks"><h2>Checks</h2><ul class="checks">{_summary(data)}</ul></section>
 <section id="funnel"><h2>Items per kind at each step</h2>{_funnel(data)}</section>
 <section id="lost"><h2>Items lost between steps</h2>{_lost(data)}</section>
