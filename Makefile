@@ -29,7 +29,7 @@ system-deps:
 	fi
 
 demo: install
-	$(VENV)/bin/moha-migrate run --workdir $(WORKDIR) --scale $(SCALE)
+	$(VENV)/bin/moha-migrate run --workdir $(WORKDIR) --scale $(SCALE) --ignore-crawl-delay
 
 test: install system-deps
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q
