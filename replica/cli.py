@@ -104,6 +104,8 @@ def serve_command(host: str, port: int, seed: int, scale: str | int, skin: str, 
     """
     from replica.server import ReplicaServer
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("replica: listening on %s, not loopback: anyone who can reach it can use it as a proxy", host)
     site = build_site(seed, scale, skin, revision)
     server = ReplicaServer(site, host=host, port=port, log_path=log_path)
     click.echo(

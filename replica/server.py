@@ -44,7 +44,7 @@ MAX_LINE_BYTES = 16 * 1024  # request line or one header line; longer -> 431 (or
 MAX_HEADERS = 100
 MAX_HEAD_BYTES = MAX_LINE_BYTES * 8  # the whole request head; longer -> 431 and close
 MAX_BODY_BYTES = 4 * 1024 * 1024  # an ASP.NET postback is a few KiB; larger bodies -> 413
-IDLE_TIMEOUT_S = 30.0  # close keep-alive connections idle this long
+IDLE_TIMEOUT_S = 120.0  # close keep-alive connections idle this long (longer than any crawl delay)
 LINGER_S, LINGER_MAX_BYTES = 2.0, 8 * 1024 * 1024  # after a 4xx: drain the client's rest, bounded
 CHUNK_BYTES = 16 * 1024  # chunk size when a reply is sent chunked
 SERVER_HEADER = "Microsoft-IIS/7.5"  # what the legacy site announced (ASP.NET WebForms on IIS)
@@ -264,7 +264,12 @@ class ReplicaServer:
         self.site_seconds = 0.0  # time spent in site.handle(): the rest of the wall time is transport
         self._log = RequestLog(Path(log_path)) if log_path is not None else None
         self._gzip = _GzipCache()
-        self._sock = self._bind(host, port)
+        try:
+            self._sock = self._bind(host, port)
+        except ConfigError:
+            if self._log is not None:
+                self._log.close()
+            raise
         self.port: int = self._sock.getsockname()[1]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None

@@ -144,3 +144,11 @@ def test_truth_into_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["replica", "truth", "--out", str(blocker / "sub")])
     assert result.exit_code == 3
     assert "Error: replica truth: cannot write" in result.output
+
+
+def test_unwritable_request_log_is_exit_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(cli, ["replica", "serve", "--log", str(blocker / "requests.jsonl")])
+    assert result.exit_code == 3
+    assert f"Error: replica: cannot open request log {blocker / 'requests.jsonl'}" in result.output

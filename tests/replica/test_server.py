@@ -122,7 +122,7 @@ def test_other_hosts_get_403_and_are_counted(server: ReplicaServer, site: KnownS
     assert proxy_get(server, "http://chinhphu.vn/").status == 403
     assert proxy_get(server, "/", {"Host": "snv.hanoi.gov.vn"}).status == 403
     assert proxy_get(server, "https://moha.gov.vn/").status == 403
-    connect = raw_exchange(server, b"CONNECT chinhphu.vn:443 HTTP/1.1\r\nHost: chinhphu.vn:443\r\n\r\n", 2)
+    connect = raw_exchange(server, b"CONNECT chinhphu.vn:443 HTTP/1.1\r\nHost: chinhphu.vn:443\r\nConnection: close\r\n\r\n")
     assert status_of(connect) == 403
     assert server.forbidden_count == before_forbidden + 4
     assert len(site.calls) == before_calls  # none of them reached the site
