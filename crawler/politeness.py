@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -115,30 +113,53 @@ class CrawlDelay:
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Reuse a robots.txt body the crawl already holds (resume, other worker) instead of refetching."""
+    """robots.txt fetched once per host per crawl: reused from this crawl's WARCs after `--resume`,
+    and shared through Redis between `--redis` workers (one fetches it, the others wait for it)."""
+
+    WAIT_S = 20.0
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def robot_parser(self, request: Request) -> Any:
         url = urlparse_cached(request)
         netloc = url.netloc
         if netloc not in self._parsers:
-            spider = self.crawler.spider
-            body = spider.known_robots(f"{url.scheme}://{netloc}/robots.txt")
-            if body is not None:
-                parser = build_from_crawler(self._parserimpl, self.crawler, body)
-                self._parsers[netloc] = parser
-                await self.crawler.signals.send_catch_log_async(
-                    signal=signals.robots_parsed, robotparser=parser, request=request
-                )
-                log.info("robots.txt of %s reused from an earlier capture", netloc)
+            async with self._locks.setdefault(netloc, asyncio.Lock()):
+                if netloc not in self._parsers:
+                    robots_url = f"{url.scheme}://{netloc}/robots.txt"
+                    body = self.crawler.spider.known_robots(robots_url)
+                    if body is None:
+                        body = await self._shared_body(robots_url)
+                    if body is not None:
+                        parser = build_from_crawler(self._parserimpl, self.crawler, body)
+                        self._parsers[netloc] = parser
+                        await self.crawler.signals.send_catch_log_async(
+                            signal=signals.robots_parsed, robotparser=parser, request=request
+                        )
+                        log.info("robots.txt of %s reused from an earlier capture", netloc)
         return await super().robot_parser(request)
 
+    async def _shared_body(self, robots_url: str) -> bytes | None:
+        """With --redis: None when this worker is to fetch robots.txt, else the body another fetched."""
+        server = getattr(self.crawler.spider, "redis_server", None)
+        if server is None:
+            return None
+        prefix = self.crawler.spider.redis_prefix
+        if server.set(f"{prefix}:robots-lock:{robots_url}", "1", nx=True, ex=int(self.WAIT_S * 3)):
+            return None
+        deadline = time.monotonic() + self.WAIT_S
+        while time.monotonic() < deadline:
+            body = server.hget(f"{prefix}:robots", robots_url)
+            if body is not None:
+                return bytes(body)
+            await asyncio.sleep(0.1)
+        log.warning("robots.txt %s: not shared by another worker within %.0f s; fetching it", robots_url, self.WAIT_S)
+        return None
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
+        server = getattr(self.crawler.spider, "redis_server", None)
+        if server is not None and response.status == 200:
+            server.hset(f"{self.crawler.spider.redis_prefix}:robots", response.url, response.body)
+        await super()._parse_robots(response, netloc, request)

@@ -69,7 +69,7 @@ class SharedIdle:
 
     def _redis(self) -> Any:
         if self.server is None:
-            self.server = self.crawler.engine.scheduler.server  # scrapy-redis's connection
+            self.server = self.crawler.spider.redis_server
         return self.server
 
     def busy(self, **_: Any) -> None:

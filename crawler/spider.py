@@ -46,8 +46,11 @@ class MohaSpider(scrapy.Spider):
     name = "moha"
 
     def __init__(self, *args: Any, resume_plan: ResumePlan | None = None,
-                 digest_index: DigestIndex | None = None, **kwargs: Any) -> None:
+                 digest_index: DigestIndex | None = None, redis_server: Any = None, redis_prefix: str = "",
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.redis_server = redis_server  # --redis: the crawl's shared Redis (robots.txt, busy workers)
+        self.redis_prefix = redis_prefix
         self.rules: CrawlRules
         self.start_urls_list: list[str] = []
         self.journal: Journal

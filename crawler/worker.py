@@ -60,12 +60,10 @@ def _die_with_parent() -> None:
         raise SystemExit(1)
 
 
-def build_digest_index(opts: CrawlOptions) -> DigestIndex:
+def build_digest_index(opts: CrawlOptions, server: Any = None) -> DigestIndex:
     """The payload index: shared in Redis with --redis, else in memory; seeded from earlier logs."""
-    if opts.redis_url:
-        import redis
-
-        index: DigestIndex = RedisDigestIndex(redis.Redis.from_url(opts.redis_url), opts.redis_prefix() + ":digests")
+    if server is not None:
+        index: DigestIndex = RedisDigestIndex(server, opts.redis_prefix() + ":digests")
     else:
         index = DigestIndex()
     if opts.previous:
@@ -93,7 +91,12 @@ def run_worker(opts: CrawlOptions) -> int:
     (opts.out / "warc").mkdir(parents=True, exist_ok=True)
     (opts.out / "state").mkdir(parents=True, exist_ok=True)
     settings = scrapy_settings(opts, rules)
-    index = build_digest_index(opts)
+    server = None
+    if opts.redis_url:
+        import redis
+
+        server = redis.Redis.from_url(opts.redis_url)
+    index = build_digest_index(opts, server)
     plan = None
     if opts.resume and not opts.redis_url:
         plan = prepare_resume(opts.out)
@@ -108,7 +111,8 @@ def run_worker(opts: CrawlOptions) -> int:
     # Objects go to the spider as arguments: Scrapy deep-copies settings (a Redis client would not copy).
     closed: list[str] = []
     crawler.signals.connect(lambda spider, reason: closed.append(reason), signal=signals.spider_closed, weak=False)
-    process.crawl(crawler, resume_plan=plan, digest_index=index)
+    process.crawl(crawler, resume_plan=plan, digest_index=index, redis_server=server,
+                  redis_prefix=opts.redis_prefix() if server is not None else "")
     process.start()
     reason = closed[0] if closed else None
     if reason is None:
