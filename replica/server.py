@@ -419,7 +419,7 @@ class ReplicaServer:
             started = time.perf_counter()  # "ms" in the log: from a complete head to the answer
             method, target, version, headers = self._parse_head(head)
             user_agent = headers.get("User-Agent", "")
-            url = target
+            url = target  # what the log shows if the target cannot be resolved
             url, host = self._resolve_url(method, target, headers, version)
             body = await self._read_body(reader, writer, headers, version)
             keep_alive = self._wants_keep_alive(version, headers)
@@ -435,14 +435,14 @@ class ReplicaServer:
         except _BadRequest as bad:
             log.info("replica: %s %s -> %d %s", method, url, bad.status, bad.detail)
             reply = _plain_reply(bad.status, bad.reason, bad.detail)
-            await self._send(writer, "GET", None, reply, keep_alive=False, started=started,
-                             method_logged=method, url=url, user_agent=user_agent)
+            await self._send(writer, method, None, reply, keep_alive=False, started=started,
+                             url=url, user_agent=user_agent)
             await self._linger(reader, writer)
             return False
         if reply.delay_s > 0:
             await asyncio.sleep(reply.delay_s)
         await self._send(writer, method, headers, reply, keep_alive=keep_alive, started=started,
-                         method_logged=method, url=url, user_agent=user_agent)
+                         url=url, user_agent=user_agent)
         return keep_alive
 
     @staticmethod
@@ -619,10 +619,13 @@ class ReplicaServer:
         *,
         keep_alive: bool,
         started: float,
-        method_logged: str | None = None,
         url: str,
         user_agent: str,
     ) -> None:
+        """Frame `reply` for this request (304, gzip, chunked, HEAD), count and log it, write it once.
+
+        `request` is None for the server's own error answers, which skip validators and gzip.
+        """
         status, reason = reply.status, reply.reason
         etag = reply.etag or reply.header("ETag")
         last_modified = reply.last_modified or reply.header("Last-Modified")
@@ -668,7 +671,7 @@ class ReplicaServer:
             self._log.write(
                 {
                     "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                    "method": method_logged or method,
+                    "method": method,
                     "url": url,
                     "status": status,
                     "bytes": len(payload) if method != "HEAD" else 0,
@@ -676,12 +679,21 @@ class ReplicaServer:
                     "ms": round((time.perf_counter() - started) * 1000, 2),
                 }
             )
-        writer.write(head.encode("latin-1", "replace") + framed)
+        writer.write(_encode_head(head) + framed)
         await writer.drain()
 
 
 _MANAGED = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding", "date", "keep-alive"})
 _NOT_FOR_304 = frozenset({"content-type", "content-length", "content-encoding", "vary"})
+
+
+def _encode_head(head: str) -> bytes:
+    """Status line and headers as bytes: Latin-1 (RFC 9110), or UTF-8 for a value beyond it, as
+    IIS sent raw UTF-8 file names in Location and Content-Disposition."""
+    try:
+        return head.encode("latin-1")
+    except UnicodeEncodeError:
+        return head.encode("utf-8")
 
 
 def _plain_reply(status: int, reason: str, text: str) -> Reply:

@@ -56,6 +56,8 @@ class KnownSite:
         if path == "/echo":
             payload = {"method": method, "url": url, "headers": dict(headers), "body": body.decode("latin-1")}
             return Reply(200, "OK", [("Content-Type", "application/json")], json.dumps(payload).encode())
+        if path == "/moved":
+            return Reply(302, "Found", [("Location", "/Uploads/VanBan/2012/Văn bản 38.pdf")], b"")
         if path == "/boom":
             raise ValueError("site bug")
         return Reply(404, "Not Found", html, b"<html>404</html>")
@@ -398,3 +400,9 @@ def test_expect_100_continue_gets_the_interim_answer_then_the_reply(server: Repl
 def test_head_reaches_the_site_as_get(server: ReplicaServer, site: KnownSite) -> None:
     raw_exchange(server, b"HEAD /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n")
     assert site.calls[-1][0] == "GET"
+
+
+def test_header_values_beyond_latin1_go_out_as_raw_utf8(server: ReplicaServer) -> None:
+    raw = raw_exchange(server, b"GET /moved HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n")
+    assert status_of(raw) == 302
+    assert "Location: /Uploads/VanBan/2012/Văn bản 38.pdf\r\n".encode() in raw
