@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_SAFE_NAME = re.compile(r"^[-a-z0-9._]+$")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -58,6 +59,7 @@ class WaczResult:
     pages: int = 0
     size_bytes: int = 0
     unmatched_pages: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def page_title(resp: CapturedResponse) -> str:
@@ -126,7 +128,8 @@ def write_wacz(paths: Iterable[Path | str], out: Path, *, title: str | None = No
         if not result.pages:
             raise ArchiveError(f"no HTML page captured with status 200 in {len(warcs)} WARC file(s)")
         target = Path(tmp) / out.name
-        args = ["create", "-o", str(target), "-p", str(pages_file), *[str(p) for p in warcs]]
+        inputs = _safe_names(warcs, Path(tmp) / "archive", result)
+        args = ["create", "-o", str(target), "-p", str(pages_file), *[str(p) for p in inputs]]
         if title:
             args += ["--title", title]
         chatter = io.StringIO()
@@ -144,6 +147,33 @@ def write_wacz(paths: Iterable[Path | str], out: Path, *, title: str | None = No
     result.size_bytes = out.stat().st_size
     log.info("wrote %s: %d WARC(s), %d page(s)", out, result.warcs, result.pages)
     return result
+
+
+def _safe_names(warcs: list[Path], folder: Path, result: WaczResult) -> list[Path]:
+    """The WARCs under names a datapackage accepts (links, no copies).
+
+    py-wacz names each resource after its file, lower-cased, and the Frictionless schema `wacz
+    validate` applies allows only `[-a-z0-9._/]` there, so a Heritrix-style name such as
+    `MOHA-2026...-00000-123~host.warc.gz` would make the package invalid. Such files go in as a
+    link with the other characters replaced by `-`; the package's index names the link.
+    """
+    folder.mkdir(exist_ok=True)
+    inputs = []
+    taken = {p.name.lower() for p in warcs if _SAFE_NAME.match(p.name.lower())}
+    for path in warcs:
+        if _SAFE_NAME.match(path.name.lower()):
+            inputs.append(path)
+            continue
+        safe = re.sub(r"[^-A-Za-z0-9._]", "-", path.name)
+        while safe.lower() in taken:
+            safe = "x" + safe
+        taken.add(safe.lower())
+        link = folder / safe
+        link.symlink_to(path.resolve())
+        result.renamed[path.name] = safe
+        log.info("wacz: %s is packaged as archive/%s (datapackage names allow only [-a-z0-9._])", path.name, safe)
+        inputs.append(link)
+    return inputs
 
 
 def validate_wacz(path: Path) -> tuple[bool, str]:

@@ -65,18 +65,8 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def replica_for_archive(request: pytest.FixtureRequest) -> tuple[Any, Any]:
-    """(site, running server): the shared `replica_site`/`replica` of tests/conftest.py, or, while
-    that conftest does not provide them yet, our own replica of the same site (seed 1, scale test)."""
-    try:
-        return request.getfixturevalue("replica_site"), request.getfixturevalue("replica")
-    except pytest.FixtureLookupError:
-        from replica.server import ReplicaServer
-        from replica.site import Site
-
-        site = Site(seed=1, scale="test")
-        server = ReplicaServer(site, host="127.0.0.1", port=0).__enter__()
-        request.addfinalizer(lambda: server.__exit__(None, None, None))
-        return site, server
+    """(site, running server): the shared `replica_site` and `replica` of tests/conftest.py."""
+    return request.getfixturevalue("replica_site"), request.getfixturevalue("replica")
 
 
 def replica_plan(site: Any) -> dict[str, Any]:

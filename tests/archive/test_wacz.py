@@ -34,3 +34,15 @@ def test_package_validates_and_lists_pages(sample_dir: Path, tmp_path: Path) -> 
     assert package["title"] == "moha.gov.vn"
     digests = {r["path"]: r["hash"] for r in package["resources"]}
     assert digests["archive/sample-a.warc.gz"].startswith("sha256:")
+
+
+def test_heritrix_style_names_still_validate(sample_dir: Path, tmp_path: Path) -> None:
+    warc = tmp_path / "MOHA-20261125120000000-00000-4242~host.warc.gz"
+    warc.write_bytes((sample_dir / "sample-a.warc.gz").read_bytes())
+    out = tmp_path / "named.wacz"
+    result = write_wacz([warc], out)
+    assert result.renamed == {warc.name: "MOHA-20261125120000000-00000-4242-host.warc.gz"}
+    check = subprocess.run([str(WACZ), "validate", "-f", str(out)], capture_output=True, timeout=120, text=True)
+    assert check.returncode == 0, check.stdout
+    with zipfile.ZipFile(out) as zf:
+        assert "archive/MOHA-20261125120000000-00000-4242-host.warc.gz" in zf.namelist()
