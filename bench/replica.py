@@ -1,7 +1,7 @@
 """Benchmark the replica server: requests/s and latency at full scale with concurrent keep-alive clients.
 
-Phase 1 (the figure that matters for crawl benchmarks): `moha-migrate replica serve --scale full`
-runs in its own process, as a crawl sees it. The benchmark discovers a URL mix the way a crawler
+Phase 1 (the figure that matters for crawl benchmarks): `replica serve --scale full` runs in its
+own process (`python -m replica.cli`, the same command without the other stages), as a crawl sees it. The benchmark discovers a URL mix the way a crawler
 would (home, listings, articles, documents, static pages, media: links followed over HTTP, traps
 left out), then client processes (so the client is not the bottleneck), each holding keep-alive
 connections, fetch that mix through the replica as an HTTP proxy (`GET http://moha.gov.vn/...`,
@@ -222,6 +222,17 @@ def server_side(log_path: Path, since_line: int) -> dict:
     return {"server_ms_mean": round(sum(times) / len(times), 3) if times else -1}
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux /proc), -1 when unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass  # not Linux, or the process is gone: the figure is simply unknown
+    return -1.0
+
+
 def transport_ceiling(clients: int, connections: int, duration_s: float) -> dict:
     """Phase 2: the server alone, answering one fixed 8 KB page (no site work)."""
     from replica.reply import Reply
@@ -251,7 +262,7 @@ def main() -> int:
     log_path = workdir / "requests.jsonl"
     began = time.perf_counter()
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moha-migrate")), "-q", "replica", "serve", "--port", "0",
+        [sys.executable, "-m", "replica.cli", "-q", "serve", "--port", "0",
          "--seed", str(args.seed), "--scale", str(args.scale), "--log", str(log_path)],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
@@ -270,6 +281,7 @@ def main() -> int:
         log_lines = len(log_path.read_text(encoding="utf-8").splitlines())
         site_phase = load(port, urls, args.clients, args.connections, args.duration)
         site_phase.update(server_side(log_path, log_lines))
+        site_phase["server_rss_mb"] = rss_mb(server.pid)
     finally:
         server.terminate()
         try:
@@ -291,7 +303,8 @@ def main() -> int:
     summary = (
         f"replica bench: {site_phase['requests_per_s']} requests/s at scale {args.scale} with "
         f"{figures['clients']} keep-alive clients, p50 {site_phase['p50_ms']} ms, p99 {site_phase['p99_ms']} ms "
-        f"(server-side {site_phase['server_ms_mean']} ms/request), started in {figures['startup_s']} s"
+        f"(server-side {site_phase['server_ms_mean']} ms/request), started in {figures['startup_s']} s, "
+        f"{site_phase['server_rss_mb']} MB resident"
     )
     if "transport_only" in figures:
         summary += f"; transport alone {figures['transport_only']['requests_per_s']} requests/s"

@@ -186,3 +186,12 @@ def _write_atomically(path: Path, write: Any) -> Any:
         result = write(fh)
     os.replace(partial, path)
     return result
+
+
+if __name__ == "__main__":
+    # `python -m replica.cli serve ...`: the replica alone, without importing the other stages
+    # (the bench uses it so a half-edited stage elsewhere cannot stop it).
+    from moha_migrate.console import setup_logging
+
+    setup_logging(0, "-q" in sys.argv)
+    replica_group(args=[arg for arg in sys.argv[1:] if arg != "-q"], prog_name="python -m replica.cli")
