@@ -38,7 +38,7 @@ class KnownSite:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Reply:
         self.calls.append((method, url, dict(headers), body))
         path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
-        path = "/" + path
+        path = "/" + path.split("?", 1)[0]
         html = [("Content-Type", "text/html; charset=utf-8")]
         if path in ("/", "/default.aspx"):
             return Reply(200, "OK", html, "<html><title>Bộ Nội vụ</title>trang chủ</html>".encode())
@@ -406,3 +406,27 @@ def test_header_values_beyond_latin1_go_out_as_raw_utf8(server: ReplicaServer) -
     raw = raw_exchange(server, b"GET /moved HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n")
     assert status_of(raw) == 302
     assert "Location: /Uploads/VanBan/2012/Văn bản 38.pdf\r\n".encode() in raw
+
+
+def test_concurrent_keep_alive_clients_each_get_their_own_answers(server: ReplicaServer) -> None:
+    failures: list[str] = []
+
+    def worker(number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            for index in range(40):
+                url = f"http://moha.gov.vn/echo?client={number}&n={index}"
+                conn.request("GET", url)
+                seen = json.loads(conn.getresponse().read())
+                if seen["url"] != url:
+                    failures.append(f"{url} answered with {seen['url']}")
+        except Exception as exc:  # noqa: BLE001 - reported to the test's thread below
+            failures.append(f"client {number}: {exc!r}")
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not failures
+    assert not any(thread.is_alive() for thread in threads)

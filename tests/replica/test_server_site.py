@@ -7,10 +7,12 @@ first-request-only quirks (500 once) stay untouched for the other stages' tests.
 from __future__ import annotations
 
 import gzip
+import re
 import http.client
 import io
 import zipfile
 from collections.abc import Iterator
+from urllib.parse import urljoin
 
 import olefile
 import pypdf
@@ -123,3 +125,15 @@ def test_out_of_scope_link_targets_are_refused(server: ReplicaServer) -> None:
     for url in ("http://chinhphu.vn/", "http://snv.hanoi.gov.vn/", "http://moha.gov.vn.evil.example/"):
         assert fetch(server, url).status == 403
     assert server.forbidden_count == before + 3
+
+
+def test_full_scale_site_serves_at_once() -> None:
+    site = Site(seed=1, scale="full")
+    with ReplicaServer(site, port=0) as server:
+        home = fetch(server, "http://moha.gov.vn/")
+        assert home.status == 200
+        article_links = [link for link in re.findall(rb'href="([^"]+-(\d+)\.html)"', home.body)]  # type: ignore[attr-defined]
+        assert article_links
+        newest = max(article_links, key=lambda link: int(link[1]))[0].decode()
+        article = fetch(server, urljoin("http://moha.gov.vn/", newest))
+        assert article.status == 200 and len(article.body) > 2000  # type: ignore[attr-defined]
