@@ -1,0 +1,80 @@
+"""Acceptance of transform_warcs on real captures of the replica, against its ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moha_migrate.jsonl import iter_records
+from moha_migrate.records import Article, Media
+from transform.accuracy import AccuracyReport, score_records
+from transform.pipeline import TransformResult, transform_warcs
+from tests.transform.warcs import write_capture
+
+
+def assert_accepted(report: AccuracyReport, result: TransformResult) -> None:
+    detail = "\n".join(report.lines() + [m for misses in report.field_misses.values() for m in misses])
+    assert report.missing == [] and report.extra == [], detail
+    for name in report.field_total:
+        assert report.accuracy(name) >= 0.995, f"{name}: {report.accuracy(name):.4f}\n{detail}"
+    assert report.similarity_avg >= 0.99 and report.similarity_min >= 0.95, detail
+    assert report.mojibake == [] and report.not_nfc == [] and report.unsafe_html == [], detail
+    assert report.old_urls_missing == [], detail
+    assert result.errors == 0, result.error_samples
+
+
+@pytest.fixture(scope="module")
+def crawl_transform(replica_crawl, tmp_path_factory) -> tuple[TransformResult, list]:
+    out = tmp_path_factory.mktemp("transform-crawl")
+    result = transform_warcs([replica_crawl.warc_dir], out / "records.jsonl", out / "errors.jsonl")
+    return result, list(iter_records(out / "records.jsonl"))
+
+
+@pytest.mark.slow
+def test_acceptance_on_the_crawl_of_the_replica(crawl_transform, truth_records) -> None:
+    result, records = crawl_transform
+    report = score_records(records, truth_records)
+    assert report.expected == len(truth_records) == report.produced
+    assert_accepted(report, result)
+    assert result.fallback_urls == []
+
+
+@pytest.mark.slow
+def test_provenance_points_at_the_warc_record(crawl_transform, replica_crawl) -> None:
+    from archive.reader import iter_responses
+
+    _, records = crawl_transform
+    article = next(r for r in records if isinstance(r, Article))
+    by_offset = {(r.warc_file, r.offset): r for r in iter_responses([replica_crawl.warc_dir]) if r.url in article.old_urls or r.offset == article.provenance.offset}
+    source = by_offset[(article.provenance.warc_file, article.provenance.offset)]
+    assert source.record_id == article.provenance.record_id
+    assert source.payload_digest == article.provenance.payload_digest
+    assert source.captured_at == article.provenance.captured_at
+
+
+@pytest.mark.slow
+def test_same_holds_on_the_tables_skin(replica_tables, tmp_path: Path) -> None:
+    warc = tmp_path / "tables.warc.gz"
+    write_capture(replica_tables, warc, gzip_bodies=True)
+    result = transform_warcs([warc], tmp_path / "records.jsonl", tmp_path / "errors.jsonl")
+    report = score_records(iter_records(tmp_path / "records.jsonl"), replica_tables.truth_records())
+    assert_accepted(report, result)
+
+
+def test_merging_aliases_redirects_and_duplicate_media(crawl_transform, replica_site) -> None:
+    _, records = crawl_transform
+    quirks = replica_site.quirk_urls()
+    by_url = {u: r for r in records for u in r.old_urls}
+    article = by_url[quirks["alias-www"][0]]
+    for quirk in ("alias-default", "alias-reordered-query", "alias-dnn", "print-view"):
+        assert by_url[quirks[quirk][0]] is article, quirk
+    assert article.source_url.startswith("http://moha.gov.vn/tin-tuc-su-kien/")
+    chain = quirks["redirect-chain"][0]
+    assert chain in by_url and by_url[chain].kind == "article"
+    same_bytes = [by_url[u] for u in quirks["duplicate-image"]]
+    assert same_bytes[0] is same_bytes[1] and isinstance(same_bytes[0], Media)
+    upper, lower = (by_url[u] for u in quirks["media-name-case"][:2])
+    assert upper is not lower and upper.sha256 != lower.sha256
+    for url in quirks["soft-404"] + quirks["deleted-404"] + quirks["session-path"] + quirks["redirect-loop"]:
+        assert url not in by_url, url
