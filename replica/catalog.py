@@ -341,6 +341,7 @@ class Catalog:
             return []
         return [m for m in (self.at_rank(c, r + 6), self.at_rank(c, r + 7)) if m is not None]
 
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - pure in (seed, n)
     def published_at(self, n: int) -> datetime:
         if n == self.seed_n:
             return SEED_PUBLISHED

@@ -12,6 +12,7 @@ the visitor counter, and the footer `Bản quyền thuộc Bộ Nội vụ ...`.
 from __future__ import annotations
 
 import calendar
+import functools
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -165,14 +166,17 @@ class Skin:
         cat = self.catalog.categories[c]
         return f"/tin-tuc-su-kien/{cat.slug}-{cat.tabid}.html"
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - chrome is the same on every page of a site
     def menu_items(self) -> list[tuple[str, str]]:
         items = [(self.category_url(i), c.name) for i, c in enumerate(self.catalog.categories)]
         items.append((f"/van-ban/Default.aspx?tabid={self.catalog.documents_tabid}", "Văn bản"))
         return items
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - chrome is the same on every page of a site
     def page_links(self) -> list[tuple[str, str]]:
         return [(p.path, p.title) for p in self.catalog.pages]
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - chrome is the same on every page of a site
     def featured(self) -> list[tuple[str, str]]:
         out = []
         for n in self.catalog.featured:
@@ -180,6 +184,7 @@ class Skin:
             out.append((f"http://www.moha.gov.vn{a.canonical_path}", a.title))
         return out
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - chrome is the same on every page of a site
     def calendar_widget(self) -> str:
         year, month = CALENDAR_MONTH
         weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
