@@ -447,6 +447,9 @@ def _doc(spec: _Spec) -> bytes:
     padding = b""
     if spec.size_hint:
         padding = spec.rng("doc-data").randbytes(max(0, spec.size_hint - len(body)))
+    # FibBase's last two fields were fcMin/fcMac in Word 97 (MS-DOC calls them reserved5/6, but
+    # older readers such as catdoc still find the text by them)
+    struct.pack_into("<II", fib, 0x18, text_at, text_at + len(encoded))
     struct.pack_into("<I", fib, lw_at, len(body))  # cbMac
     struct.pack_into("<I", fib, lw_at + 12, len(encoded) // 2)  # ccpText (UTF-16 code units)
     # Clx: one Pcdt holding a PlcPcd with CPs [0, len] and one Pcd pointing at the text (fc, not compressed)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import struct
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree
 
 import olefile
@@ -203,3 +206,22 @@ def test_unknown_extension_is_refused_by_name() -> None:
 
 def test_ascii_fold_keeps_the_words() -> None:
     assert ascii_fold("Bộ Nội vụ - Đoàn Thanh niên") == "Bo Noi vu - Doan Thanh nien"
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None or shutil.which("catdoc") is None,
+                    reason="antiword/catdoc not installed (apt-get install antiword catdoc)")
+def test_doc_reads_in_antiword_and_catdoc(tmp_path: Path) -> None:
+    path = tmp_path / "qd.doc"
+    path.write_bytes(make_media(PATHS["doc"], seed=1, title="Quyết định số 1234/QĐ-BNV"))
+    for command in (["antiword", "-m", "UTF-8.txt", str(path)], ["catdoc", "-d", "utf-8", str(path)]):
+        shown = subprocess.run(command, capture_output=True, timeout=30, check=True).stdout.decode("utf-8")
+        assert "Quyết định số 1234/QĐ-BNV" in shown, command[0]
+        assert read_doc_text(path.read_bytes()).split("\r")[1][:30] in " ".join(shown.split())
+
+
+@pytest.mark.skipif(shutil.which("xls2csv") is None, reason="xls2csv (catdoc) not installed")
+def test_xls_reads_in_xls2csv(tmp_path: Path) -> None:
+    path = tmp_path / "ds.xls"
+    path.write_bytes(make_media(PATHS["xls"], seed=1))
+    shown = subprocess.run(["xls2csv", "-d", "utf-8", str(path)], capture_output=True, timeout=30, check=True)
+    assert shown.stdout.decode("utf-8").splitlines()[0] == '"STT","Họ và tên","Chức vụ","Đơn vị","Năm sinh"'
