@@ -1,0 +1,94 @@
+"""Benchmark the whole migration: `run --scale full` on SQLite, beside a run at a tenth of it.
+
+Prints wall time per stage, peak RSS (the largest process of the run: the run itself or a crawl
+worker) and counts, then the RSS ratio full / tenth. Targets (issue 7): full scale in < 20 minutes
+on 2 cores, peak RSS < 1 GB, RSS at full scale <= 1.5x RSS at a tenth.
+
+Not part of CI (it takes many minutes). Usage:
+    python bench/full.py [--scale full] [--tenth 1600] [--workdir /tmp/moha-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+STAGES = ("crawl", "index", "transform", "load", "redirects", "verify")
+
+
+def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: dict[str, int]) -> None:
+    """Poll the run and its children every 0.2 s; keep the largest single-process RSS and the largest sum."""
+    try:
+        root = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        return
+    while not stop.is_set():
+        try:
+            procs = [root, *root.children(recursive=True)]
+            rss = [p.memory_info().rss for p in procs if p.is_running()]
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            rss = []
+        if rss:
+            out["max_process"] = max(out.get("max_process", 0), max(rss))
+            out["max_total"] = max(out.get("max_total", 0), sum(rss))
+        time.sleep(0.2)
+
+
+def run_once(scale: str, workdir: Path) -> dict:
+    shutil.rmtree(workdir, ignore_errors=True)
+    cmd = [sys.executable, "-m", "moha_migrate.cli", "-q", "run", "--workdir", str(workdir), "--scale", scale,
+           "--ignore-crawl-delay", "--json"]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop, rss = threading.Event(), {}
+    watcher = threading.Thread(target=peak_rss_of_tree, args=(proc, stop, rss), daemon=True)
+    watcher.start()
+    stdout, stderr = proc.communicate()
+    stop.set()
+    watcher.join()
+    wall = time.monotonic() - started
+    try:
+        summary = json.loads(stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        sys.exit(f"run --scale {scale} printed no summary (exit {proc.returncode}):\n{stderr[-3000:]}")
+    return {"scale": scale, "exit": proc.returncode, "wall_s": wall, "rss": rss, "summary": summary}
+
+
+def show(result: dict) -> None:
+    counts = result["summary"]["counts"]
+    mib = 1024 * 1024
+    print(f"scale {result['scale']}: exit {result['exit']}, wall {result['wall_s']:.1f} s, "
+          f"peak RSS {result['rss'].get('max_process', 0) / mib:.0f} MiB (one process), "
+          f"{result['rss'].get('max_total', 0) / mib:.0f} MiB (all processes)")
+    print("  per stage: " + ", ".join(f"{s} {counts.get(f'{s}_s', 0):.1f} s" for s in STAGES))
+    print("  counts: " + ", ".join(f"{k} {counts[k]}" for k in ("articles", "documents", "medias", "pages") if k in counts))
+    if result["summary"]["problems"]:
+        print("  problems: " + "; ".join(result["summary"]["problems"][:5]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="full")
+    parser.add_argument("--tenth", default="1600", help="the scale to compare RSS with (a tenth of full)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/moha-bench"))
+    args = parser.parse_args()
+    tenth = run_once(args.tenth, args.workdir / "tenth")
+    show(tenth)
+    full = run_once(args.scale, args.workdir / "full")
+    show(full)
+    ratio = full["rss"].get("max_process", 0) / max(tenth["rss"].get("max_process", 1), 1)
+    print(f"RSS full / tenth: {ratio:.2f}x (target <= 1.5x); "
+          f"full wall {full['wall_s'] / 60:.1f} min (target < 20); "
+          f"peak RSS {full['rss'].get('max_process', 0) / 2**30:.2f} GiB (target < 1)")
+
+
+if __name__ == "__main__":
+    main()
