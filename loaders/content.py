@@ -7,14 +7,21 @@ records at once (one executemany per table), which is what makes a 50,000-record
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from loaders import schema
-from loaders.rows import KIND_CHILD_TABLES, child_rows, main_row, old_url_rows, provenance_from_columns, record_from_rows
+from loaders.rows import (
+    KIND_CHILD_TABLES,
+    child_rows,
+    main_row,
+    provenance_from_columns,
+    record_from_rows,
+)
 from moha_migrate.records import Record
 
 TABLES = schema.Base.metadata.tables
@@ -33,12 +40,24 @@ def category_ids(conn: Connection) -> dict[str, int]:
 
 
 def insert_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert main rows of one kind; return their new ids in the order given."""
+    """Insert main rows of one kind; return their new ids in the order given.
+
+    The ids are read back by the unique `path` rather than with RETURNING: SQLite cannot promise
+    RETURNING order for a multi-row insert, so SQLAlchemy would fall back to one INSERT per row.
+    """
     if not rows:
         return []
     table = schema.CONTENT_TABLES[kind]
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows))
-    return [row[0] for row in result]
+    conn.execute(insert(table), list(rows))
+    return ids_by(conn, table.c.path, table.c.id, [row["path"] for row in rows])
+
+
+def ids_by(conn: Connection, unique_column: Any, id_column: Any, values: Sequence[str]) -> list[int]:
+    """The ids of the rows whose unique column holds `values`, in the order of `values`."""
+    found: dict[str, int] = {}
+    for part in chunks(list(values)):
+        found.update((v, i) for v, i in conn.execute(select(unique_column, id_column).where(unique_column.in_(part))))
+    return [found[v] for v in values]
 
 
 def update_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]], ids: Sequence[int]) -> None:
@@ -58,8 +77,26 @@ def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> 
         for name, rows in child_rows(record, dest_id).items():
             by_table[name].extend(rows)
     for name, rows in by_table.items():
-        if rows:
-            conn.execute(insert(TABLES[name]), rows)
+        bulk_insert(conn, TABLES[name], rows)
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT many rows through the driver's own executemany (ints, strings and None only).
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself for the
+    hundreds of thousands of small rows (redirects, related links) a full load writes; the driver
+    path is what the raw baseline of bench/load.py measures. Rows must share their keys.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def delete_children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> None:
@@ -76,19 +113,6 @@ def delete_main_rows(conn: Connection, kind: str, dest_ids: Sequence[int]) -> No
         conn.execute(delete(table).where(table.c.id.in_(part)))
 
 
-def insert_old_urls(conn: Connection, records: Sequence[tuple[Record, int]]) -> None:
-    """Insert the old URLs of (record, map_id) pairs."""
-    rows = [row for record, map_id in records for row in old_url_rows(record, map_id)]
-    if rows:
-        conn.execute(insert(schema.OldUrl.__table__), rows)
-
-
-def delete_old_urls(conn: Connection, map_ids: Sequence[int]) -> None:
-    t = schema.OldUrl.__table__
-    for part in chunks(list(map_ids)):
-        conn.execute(delete(t).where(t.c.map_id.in_(part)))
-
-
 def build_main_rows(records: Sequence[tuple[Record, str]], cat_ids: Mapping[str, int]) -> list[dict[str, Any]]:
     return [main_row(record, path, cat_ids) for record, path in records]
 
@@ -103,8 +127,6 @@ def read_records(conn: Connection, map_rows: Sequence[Mapping[str, Any]]) -> dic
     for row in map_rows:
         if row["dest_id"] is not None:
             by_kind[row["kind"]].append(row)
-    map_ids = [row["id"] for rows in by_kind.values() for row in rows]
-    urls = _old_urls(conn, map_ids)
     out: dict[int, Record] = {}
     for kind, rows in by_kind.items():
         table = schema.CONTENT_TABLES[kind]
@@ -122,20 +144,11 @@ def read_records(conn: Connection, map_rows: Sequence[Mapping[str, Any]]) -> dic
                 kind,
                 main,
                 {name: by_parent.get(row["dest_id"], []) for name, by_parent in children.items()},
-                urls.get(row["id"], []),
+                json.loads(row["old_urls"] or "[]"),
                 provenance_from_columns(row),
                 cats,
             )
     return out
-
-
-def _old_urls(conn: Connection, map_ids: Sequence[int]) -> dict[int, list[str]]:
-    t = schema.OldUrl.__table__
-    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for part in chunks(list(map_ids)):
-        for map_id, position, url in conn.execute(select(t.c.map_id, t.c.position, t.c.url).where(t.c.map_id.in_(part))):
-            found[map_id].append((position, url))
-    return {map_id: [url for _, url in sorted(items)] for map_id, items in found.items()}
 
 
 def _children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> dict[str, dict[int, list[Mapping[str, Any]]]]:

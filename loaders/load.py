@@ -30,7 +30,7 @@ from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
 from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
-from loaders.rows import provenance_columns, row_hash, source_key
+from loaders.rows import OldUrlKeys, old_url_keys, provenance_columns, row_hash, source_key
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
 from moha_migrate.jsonl import dumps_record, parse_line
@@ -45,7 +45,7 @@ RUNS = schema.Run.__table__
 MESSAGES = schema.Message.__table__
 HISTORY = schema.History.__table__
 CATEGORIES = schema.Category.__table__
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 1000
 MAX_PROBLEMS_KEPT = 1000
 """Problems kept in memory for the summary; all of them go to the messages table."""
 
@@ -122,6 +122,7 @@ class _Pending:
     hash: str
     line_hash: str
     path: str
+    keys: list[OldUrlKeys]
     existing: Mapping[str, Any] | None = None
     map_id: int | None = None
     dest_id: int | None = None
@@ -375,7 +376,9 @@ def _load_batch(conn: Connection | None, batch: list[tuple[int, str]], ctx: _Con
         if first != number:
             failures.append(_duplicate(number, first, raw))
             continue
-        pending.append(_Pending(record, number, key, row_hash(record), line_hashes[number], new_path(record)))
+        pending.append(
+            _Pending(record, number, key, row_hash(record), line_hashes[number], new_path(record), old_url_keys(record))
+        )
 
     existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
     new: list[_Pending] = []
@@ -439,7 +442,7 @@ def _load_batch(conn: Connection | None, batch: list[tuple[int, str]], ctx: _Con
     freed = _update_changed(conn, changed, ctx) if changed else set()
     _insert_new(conn, new, ctx)
     added, conflicts = assign_redirects(
-        conn, [c for p in new + changed for c in candidates(p.record, p.map_id, p.path)]  # type: ignore[arg-type]
+        conn, [c for p in new + changed for c in candidates(p.keys, p.map_id, p.path)]  # type: ignore[arg-type]
     )
     result.redirects_added += added
     _note_conflicts(conn, conflicts, new + changed, ctx)
@@ -491,6 +494,7 @@ def _map_values(item: _Pending, run_id: int) -> dict[str, Any]:
         "message": None,
         "line": item.line,
         "run_id": run_id,
+        "old_urls": json.dumps(list(record.old_urls)),
         **provenance_columns(record),
     }
 
@@ -509,7 +513,8 @@ def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
     reused = [p for p in items if p.existing is not None]
     if fresh:
         rows = [dict(_map_values(p, ctx.run_id), created_run_id=ctx.run_id) for p in fresh]
-        ids = conn.execute(insert(ID_MAP).returning(ID_MAP.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        content.bulk_insert(conn, ID_MAP, rows)
+        ids = content.ids_by(conn, ID_MAP.c.source_key, ID_MAP.c.id, [p.key for p in fresh])
         for item, map_id in zip(fresh, ids, strict=True):
             item.map_id = map_id
     if reused:  # failed on an earlier run, loads now: the row becomes this run's creation
@@ -518,7 +523,6 @@ def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
         for item in reused:
             item.map_id = item.existing["id"]  # type: ignore[index]
     content.insert_children(conn, [(p.record, p.dest_id) for p in items])  # type: ignore[misc]
-    content.insert_old_urls(conn, [(p.record, p.map_id) for p in items])  # type: ignore[misc]
 
 
 def _update_changed(conn: Connection, items: list[_Pending], ctx: _Context) -> set[str]:
@@ -544,10 +548,7 @@ def _update_changed(conn: Connection, items: list[_Pending], ctx: _Context) -> s
     for item in items:
         item.map_id = item.existing["id"]  # type: ignore[index]
         item.dest_id = item.existing["dest_id"]  # type: ignore[index]
-    map_ids = [p.map_id for p in items]
-    content.delete_old_urls(conn, map_ids)  # type: ignore[arg-type]
-    freed = remove_redirects(conn, map_ids)  # type: ignore[arg-type]
-    content.insert_old_urls(conn, [(p.record, p.map_id) for p in items])  # type: ignore[misc]
+    freed = remove_redirects(conn, [p.map_id for p in items])  # type: ignore[misc]
     conn.execute(
         update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")),
         [

@@ -4,8 +4,8 @@ Each record's old URLs get a redirect ("record"), and so does the same URL on th
 ("alias": records list the `www.` forms they saw; users also arrive on the ones nobody linked).
 Old URLs are unique after unquoting and NFC (`rows.url_key`). When two records claim one URL, the
 first record that listed it keeps it and the second gets a conflict message; a listed URL always
-beats another record's alias. Removing a record (update, rollback) frees its URLs, and
-`fill_redirects` hands each freed URL to the next record that lists it (or has it as an alias).
+beats another record's alias. A request that loses is kept in `redirect_claims`; removing a record
+(update, rollback) frees its URLs, and `fill_redirects` hands each to the next claimant.
 Targets are paths from `moha_migrate.newurls.new_path`, so a redirect never leaves the portal.
 """
 
@@ -14,15 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from loaders import schema
-from loaders.content import chunks
-from loaders.rows import other_host, url_key
-from moha_migrate.records import Record
+from loaders.content import bulk_insert, chunks
+from loaders.rows import OldUrlKeys
 
 REDIRECTS = schema.Redirect.__table__
-OLD_URLS = schema.OldUrl.__table__
+CLAIMS = schema.RedirectClaim.__table__
 ID_MAP = schema.IdMap.__table__
 
 
@@ -58,25 +57,23 @@ class RedirectRow:
     source_url: str
 
 
-def candidates(record: Record, map_id: int, new_path: str) -> list[Candidate]:
-    """The redirects a record asks for: its old URLs first, then their other-host forms."""
+def candidates(keys: Sequence[OldUrlKeys], map_id: int, new_path: str) -> list[Candidate]:
+    """The redirects a record asks for (from `rows.old_url_keys`): its old URLs, then their other-host forms."""
     if not new_path.startswith("/") or new_path.startswith("//"):
-        raise ValueError(f"redirect target {new_path!r} of {record.source_url} is not a path on the portal")
-    out = [Candidate(url_key(url), url, new_path, "record", map_id) for url in record.old_urls]
-    for url in record.old_urls:
-        alias = other_host(url)
-        if alias is not None:
-            out.append(Candidate(url_key(alias), alias, new_path, "alias", map_id))
+        raise ValueError(f"redirect target {new_path!r} is not a path on the portal")
+    out = [Candidate(k.key, k.url, new_path, "record", map_id) for k in keys]
+    out.extend(Candidate(k.alias_key, k.alias, new_path, "alias", map_id) for k in keys if k.alias and k.alias_key)
     return out
 
 
 def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int, list[Conflict]]:
     """Insert the redirects asked for, honouring precedence against the map and each other.
 
-    Returns how many old URLs got a new redirect and the conflicts (URLs another record holds).
+    A candidate that loses to another record is kept in redirect_claims. Returns how many old URLs
+    got a new redirect and the conflicts (listed URLs another record holds).
     """
     chosen: dict[str, Candidate] = {}
-    conflicts: list[Conflict] = []
+    losers: list[Candidate] = []
     for cand in wanted:
         held = chosen.get(cand.url_key)
         if held is None:
@@ -85,31 +82,39 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
             continue
         elif cand.origin == "record" and held.origin == "alias":
             chosen[cand.url_key] = cand
-        elif cand.origin == "record":
-            conflicts.append(Conflict(cand.old_url, cand.map_id, held.new_path))
-    existing: dict[str, tuple[int, str, int, str]] = {}
-    keys = list(chosen)
-    for part in chunks(keys):
-        stmt = select(REDIRECTS.c.url_key, REDIRECTS.c.id, REDIRECTS.c.origin, REDIRECTS.c.map_id, REDIRECTS.c.new_path)
-        for key, rid, origin, map_id, path in conn.execute(stmt.where(REDIRECTS.c.url_key.in_(part))):
-            existing[key] = (rid, origin, map_id, path)
+            losers.append(held)
+        else:
+            losers.append(cand)
+    existing: dict[str, tuple[int, str, int, str, str]] = {}
+    for part in chunks(list(chosen)):
+        stmt = select(
+            REDIRECTS.c.url_key, REDIRECTS.c.id, REDIRECTS.c.origin, REDIRECTS.c.map_id, REDIRECTS.c.new_path, REDIRECTS.c.old_url
+        ).where(REDIRECTS.c.url_key.in_(part))
+        for key, rid, origin, map_id, path, old_url in conn.execute(stmt):
+            existing[key] = (rid, origin, map_id, path, old_url)
     inserts, takeovers = [], []
     for key, cand in chosen.items():
         held_db = existing.get(key)
         if held_db is None:
             inserts.append(_row(cand))
             continue
-        rid, origin, map_id, path = held_db
+        rid, origin, map_id, path, old_url = held_db
         if map_id == cand.map_id:
             continue
         if cand.origin == "record" and origin == "alias":
             takeovers.append(dict(_row(cand), b_id=rid))
-        elif cand.origin == "record":
-            conflicts.append(Conflict(cand.old_url, cand.map_id, path))
-    if inserts:
-        conn.execute(insert(REDIRECTS), inserts)
+            losers.append(Candidate(key, old_url, path, origin, map_id))
+        else:
+            losers.append(cand)
+    bulk_insert(conn, REDIRECTS, inserts)
     if takeovers:
         conn.execute(update(REDIRECTS).where(REDIRECTS.c.id == bindparam("b_id")), takeovers)
+    bulk_insert(
+        conn, CLAIMS, [{"url_key": c.url_key, "old_url": c.old_url, "origin": c.origin, "map_id": c.map_id} for c in losers]
+    )
+    holder = {key: cand.new_path for key, cand in chosen.items()}
+    holder.update({key: held[3] for key, held in existing.items() if not (chosen[key].origin == "record" and held[1] == "alias")})
+    conflicts = [Conflict(c.old_url, c.map_id, holder[c.url_key]) for c in losers if c.origin == "record"]
     return len(inserts), conflicts
 
 
@@ -125,32 +130,37 @@ def _row(cand: Candidate) -> dict[str, object]:
 
 
 def remove_redirects(conn: Connection, map_ids: Sequence[int]) -> set[str]:
-    """Delete the redirects of these id_map rows; return the keys that became free."""
+    """Delete the redirects and claims of these id_map rows; return the keys that became free."""
     freed: set[str] = set()
     for part in chunks(list(map_ids)):
         freed.update(key for (key,) in conn.execute(select(REDIRECTS.c.url_key).where(REDIRECTS.c.map_id.in_(part))))
         conn.execute(delete(REDIRECTS).where(REDIRECTS.c.map_id.in_(part)))
+        conn.execute(delete(CLAIMS).where(CLAIMS.c.map_id.in_(part)))
     return freed
 
 
 def fill_redirects(conn: Connection, freed: set[str]) -> int:
-    """Give each freed old URL to the first loaded record that lists it, else that has it as alias."""
+    """Give each freed old URL to its next claimant: a record listing it before one having it as alias,
+    earlier loaded records first. Returns how many URLs found a new holder."""
     if not freed:
         return 0
     wanted: list[Candidate] = []
-    keys = sorted(freed)
-    for column, origin in ((OLD_URLS.c.url_key, "record"), (OLD_URLS.c.alias_key, "alias")):
-        for part in chunks(keys):
-            stmt = (
-                select(column, OLD_URLS.c.url, OLD_URLS.c.map_id, ID_MAP.c.dest_path)
-                .join(ID_MAP, ID_MAP.c.id == OLD_URLS.c.map_id)
-                .where(column.in_(part), ID_MAP.c.dest_path.is_not(None))
-                .order_by(OLD_URLS.c.map_id, OLD_URLS.c.position)
-            )
-            for key, url, map_id, path in conn.execute(stmt):
-                old_url = url if origin == "record" else (other_host(url) or url)
-                wanted.append(Candidate(key, old_url, path, origin, map_id))
-    added, _ = assign_redirects(conn, wanted)
+    claim_ids: list[int] = []
+    for part in chunks(sorted(freed)):
+        stmt = (
+            select(CLAIMS.c.id, CLAIMS.c.url_key, CLAIMS.c.old_url, CLAIMS.c.origin, CLAIMS.c.map_id, ID_MAP.c.dest_path)
+            .join(ID_MAP, ID_MAP.c.id == CLAIMS.c.map_id)
+            .where(CLAIMS.c.url_key.in_(part), ID_MAP.c.dest_path.is_not(None))
+        )
+        for claim_id, key, old_url, origin, map_id, path in conn.execute(stmt):
+            claim_ids.append(claim_id)
+            wanted.append(Candidate(key, old_url, path, origin, map_id))
+    if not wanted:
+        return 0
+    for part in chunks(claim_ids):
+        conn.execute(delete(CLAIMS).where(CLAIMS.c.id.in_(part)))
+    wanted.sort(key=lambda c: (c.origin != "record", c.map_id))
+    added, _ = assign_redirects(conn, wanted)  # the claimants that lose again are claims again
     return added
 
 

@@ -25,8 +25,8 @@ from loaders import content, schema
 from loaders.db import connect, masked
 from loaders.filestore import FileStore, default_store_root, referenced_digests
 from loaders.load import rewrite
-from loaders.redirects import fill_redirects, remove_redirects
-from loaders.rows import provenance_columns, source_key
+from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
+from loaders.rows import OldUrlKeys, old_url_keys, provenance_columns, source_key
 from moha_migrate.console import Summary
 from moha_migrate.errors import LoadError, RecordError
 from moha_migrate.newurls import new_path
@@ -159,7 +159,6 @@ def _remove(conn: Connection, rows: Sequence[Mapping[str, Any]], result: Rollbac
     for kind, dest_ids in by_kind.items():
         content.delete_main_rows(conn, kind, dest_ids)
     map_ids = [row["id"] for row in rows]
-    content.delete_old_urls(conn, map_ids)
     freed = remove_redirects(conn, map_ids)
     for part in content.chunks(map_ids):
         conn.execute(delete(HISTORY).where(HISTORY.c.map_id.in_(part)))
@@ -180,6 +179,7 @@ def _restore(conn: Connection, run_id: int, kind: str | None, result: RollbackRe
     freed: set[str] = set()
     cats = content.category_ids(conn)
     done: set[int] = set()
+    restored: list[tuple[list[OldUrlKeys], int, str]] = []
     for h in conn.execute(stmt).mappings().all():
         if h["map_id"] in done:
             continue
@@ -205,28 +205,22 @@ def _restore(conn: Connection, run_id: int, kind: str | None, result: RollbackRe
             existing = {"id": h["map_id"], "kind": h["kind"], "dest_id": h["dest_id"]}
             path = new_path(record)
             rewrite(conn, [(record, existing, path)], cats)
-            content.delete_old_urls(conn, [h["map_id"]])
             freed |= remove_redirects(conn, [h["map_id"]])
-            content.insert_old_urls(conn, [(record, h["map_id"])])
-            values.update(dest_path=path, dest_id=existing["dest_id"], kind=record.kind, **provenance_columns(record))
+            restored.append((old_url_keys(record), h["map_id"], path))
+            values.update(
+                dest_path=path,
+                dest_id=existing["dest_id"],
+                kind=record.kind,
+                old_urls=json.dumps(list(record.old_urls)),
+                **provenance_columns(record),
+            )
             result.restored += 1
         conn.execute(update(ID_MAP).where(ID_MAP.c.id == h["map_id"]).values(**values))
         conn.execute(delete(HISTORY).where(HISTORY.c.id == h["id"]))
-    # Restored records need their own redirects back: they are the freed URLs' first claimants.
-    return freed | _keys_of(conn, done)
-
-
-def _keys_of(conn: Connection, map_ids: set[int]) -> set[str]:
-    t = schema.OldUrl.__table__
-    keys: set[str] = set()
-    for part in content.chunks(sorted(map_ids)):
-        for url_key, alias_key in conn.execute(select(t.c.url_key, t.c.alias_key).where(t.c.map_id.in_(part))):
-            keys.update((url_key, alias_key))
-    have = schema.Redirect.__table__
-    taken: set[str] = set()
-    for part in content.chunks(sorted(keys)):
-        taken.update(k for (k,) in conn.execute(select(have.c.url_key).where(have.c.url_key.in_(part))))
-    return keys - taken
+    # The restored records ask for their redirects again; URLs others took meanwhile stay theirs
+    # only if a listed URL holds them (the usual precedence).
+    assign_redirects(conn, [c for keys, map_id, path in restored for c in candidates(keys, map_id, path)])
+    return freed
 
 
 def _prune_files(engine: Engine, db_url: str | None, files_dir: Path | None) -> int:

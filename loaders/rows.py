@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from moha_migrate.jsonl import dumps_record
 from moha_migrate.records import (
     Article,
     Attachment,
@@ -23,6 +24,7 @@ from moha_migrate.records import (
     Page,
     Provenance,
     Record,
+    record_to_dict,
 )
 from moha_migrate.urls import comparable
 
@@ -45,14 +47,40 @@ def url_key(url: str) -> str:
 
 
 def other_host(url: str) -> str | None:
-    """The same URL on the other legacy host (moha.gov.vn <-> www.moha.gov.vn), None off-site."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host == BARE:
-        return urlunsplit(parts._replace(netloc=WWW))
-    if host == WWW:
-        return urlunsplit(parts._replace(netloc=BARE))
+    """The same URL on the other legacy host (moha.gov.vn <-> www.moha.gov.vn), None off-site.
+
+    Plain prefix swaps: records' old URLs all start with one of records.OLD_URL_PREFIXES.
+    """
+    for scheme in ("http://", "https://"):
+        if url.startswith(scheme + BARE + "/") or url == scheme + BARE:
+            return scheme + WWW + url[len(scheme + BARE):]
+        if url.startswith(scheme + WWW + "/") or url == scheme + WWW:
+            return scheme + BARE + url[len(scheme + WWW):]
+    if "://" in url:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host in (BARE, WWW) and not parts.port:
+            return urlunsplit(parts._replace(netloc=WWW if host == BARE else BARE))
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class OldUrlKeys:
+    """An old URL with its redirect key, and its other-host form with that form's key."""
+
+    url: str
+    key: str
+    alias: str | None
+    alias_key: str | None
+
+
+def old_url_keys(record: Record) -> list[OldUrlKeys]:
+    """The keys of every old URL of a record, computed once for old_urls rows and redirects."""
+    out = []
+    for url in record.old_urls:
+        alias = other_host(url)
+        out.append(OldUrlKeys(url, url_key(url), alias, url_key(alias) if alias else None))
+    return out
 
 
 def row_hash(record: Record) -> str:
@@ -61,7 +89,8 @@ def row_hash(record: Record) -> str:
     Provenance is left out on purpose: a recrawl that captured the same content again (new WARC
     file and offset) is not a change for the portal, so incremental loads touch only real edits.
     """
-    return sha256_hex(dumps_record(dataclasses.replace(record, provenance=None)))
+    plain = record_to_dict(dataclasses.replace(record, provenance=None))
+    return sha256_hex(json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
 def provenance_columns(record: Record) -> dict[str, Any]:
@@ -165,23 +194,6 @@ def _attachment_rows(items: Sequence[Attachment], *, article_id: int | None, doc
         }
         for i, a in enumerate(items)
     ]
-
-
-def old_url_rows(record: Record, map_id: int) -> list[dict[str, Any]]:
-    """One row per old URL of the record, in its order, with its redirect key and its alias key."""
-    rows = []
-    for i, url in enumerate(record.old_urls):
-        alias = other_host(url)
-        rows.append(
-            {
-                "map_id": map_id,
-                "position": i,
-                "url": url,
-                "url_key": url_key(url),
-                "alias_key": url_key(alias) if alias else url_key(url),
-            }
-        )
-    return rows
 
 
 # ---------------------------------------------------------------------------- from rows

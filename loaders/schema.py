@@ -2,7 +2,8 @@
 
 Content tables hold what a government news portal serves (categories, articles, documents, pages,
 media, their images, attachments, related links and every old URL); `redirects` maps each old URL
-(unique after unquoting and NFC, keyed by `url_key`) to a new path with a 301. The bookkeeping
+(unique after unquoting and NFC, keyed by `url_key`) to a new path with a 301; `redirect_claims`
+remembers who else asked for a URL. The bookkeeping
 follows Drupal Migrate: `id_map` (one row per source_url: kind, destination id, row hash, status,
 message, run) and `runs`, plus `messages` (per-line problems of a run) and `history` (the record a
 run overwrote, so a rollback can put it back).
@@ -169,20 +170,7 @@ class MediaReference(Base):
     url: Mapped[str] = mapped_column(String(URL_LEN))
 
 
-# ---------------------------------------------------------------------- old URLs, redirects
-
-
-class OldUrl(Base):
-    """Every old URL a record listed, exactly as written (`export` gives them back from here)."""
-
-    __tablename__ = "old_urls"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    map_id: Mapped[int] = mapped_column(ForeignKey("id_map.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    url: Mapped[str] = mapped_column(String(URL_LEN))
-    url_key: Mapped[str] = mapped_column(String(KEY_LEN), index=True)
-    alias_key: Mapped[str] = mapped_column(String(KEY_LEN), index=True)
-    """`url_key` of the same URL on the other host (moha.gov.vn <-> www.moha.gov.vn)."""
+# ------------------------------------------------------------------------------- redirects
 
 
 class Redirect(Base):
@@ -198,6 +186,21 @@ class Redirect(Base):
     url_key: Mapped[str] = mapped_column(String(KEY_LEN), unique=True)
     new_path: Mapped[str] = mapped_column(String(PATH_LEN))
     status_code: Mapped[int] = mapped_column(Integer, default=301)
+    origin: Mapped[str] = mapped_column(String(10))
+    map_id: Mapped[int] = mapped_column(ForeignKey("id_map.id", ondelete="CASCADE"), index=True)
+
+
+class RedirectClaim(Base):
+    """A redirect a record asked for and did not get, because another record holds the old URL.
+
+    Kept so that when the holder goes (update, rollback) the URL passes to the next claimant
+    (`redirects.fill_redirects`); only collisions between records land here, so the table stays small.
+    """
+
+    __tablename__ = "redirect_claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(KEY_LEN), index=True)
+    old_url: Mapped[str] = mapped_column(String(URL_LEN))
     origin: Mapped[str] = mapped_column(String(10))
     map_id: Mapped[int] = mapped_column(ForeignKey("id_map.id", ondelete="CASCADE"), index=True)
 
@@ -238,6 +241,8 @@ class IdMap(Base):
     kind: Mapped[str] = mapped_column(String(10), index=True)
     dest_id: Mapped[int | None] = mapped_column(Integer)
     dest_path: Mapped[str | None] = mapped_column(String(PATH_LEN), index=True)
+    old_urls: Mapped[str | None] = mapped_column(LongText)
+    """The record's old_urls as written (a JSON list), so `export` gives them back exactly."""
     row_hash: Mapped[str | None] = mapped_column(String(KEY_LEN))
     line_hash: Mapped[str | None] = mapped_column(String(KEY_LEN), index=True)
     """sha256 of the JSONL line last loaded: a rerun skips identical lines without parsing them."""

@@ -21,7 +21,7 @@ def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
             for name, table in schema.Base.metadata.tables.items():
                 if name in IGNORED:
                     continue
-                cols = [c for c in table.columns if not (c.name == "id" and name in {"redirects", "old_urls", "article_images", "article_related", "attachments", "media_references"})]
+                cols = [c for c in table.columns if not (c.name == "id" and name in {"redirects", "redirect_claims", "article_images", "article_related", "attachments", "media_references"})]
                 rows = conn.execute(select(*cols)).all()
                 out[name] = sorted((tuple(r) for r in rows), key=repr)
     finally:

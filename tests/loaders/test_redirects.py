@@ -91,6 +91,9 @@ def test_a_listed_url_beats_another_records_alias(sqlite_url: str, tmp_path: Pat
     targets = {r.old_url: (r.new_path, r.origin) for r in _redirects(sqlite_url)}
     assert targets["http://www.moha.gov.vn/cu.html"] == ("/gioi-thieu/lien-he", "record")
     assert targets["http://moha.gov.vn/cu.html"] == ("/gioi-thieu/gioi-thieu-chung", "record")
+    rollback(sqlite_url, ids=[b.source_url])
+    targets = {r.old_url: (r.new_path, r.origin) for r in _redirects(sqlite_url)}
+    assert targets["http://www.moha.gov.vn/cu.html"] == ("/gioi-thieu/gioi-thieu-chung", "alias"), "the alias comes back"
 
 
 def test_csv_and_apache_outputs_list_every_redirect(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ tests/loaders/test_schema.py fails when the models and the migrations drift apar
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:56:09.301421
+Create Date: 2026-11-25 12:08:05.224520
 
 """
 from typing import Sequence, Union
@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('dest_id', sa.Integer(), nullable=True),
     sa.Column('dest_path', sa.String(length=512), nullable=True),
+    sa.Column('old_urls', sa.Text().with_variant(mysql.LONGTEXT(), 'mariadb').with_variant(mysql.LONGTEXT(), 'mysql'), nullable=True),
     sa.Column('row_hash', sa.String(length=64), nullable=True),
     sa.Column('line_hash', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -241,20 +242,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_history_map_id'), ['map_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_run_id'), ['run_id'], unique=False)
 
-    op.create_table('old_urls',
+    op.create_table('redirect_claims',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('map_id', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('url', sa.String(length=2048), nullable=False),
     sa.Column('url_key', sa.String(length=64), nullable=False),
-    sa.Column('alias_key', sa.String(length=64), nullable=False),
+    sa.Column('old_url', sa.String(length=2048), nullable=False),
+    sa.Column('origin', sa.String(length=10), nullable=False),
+    sa.Column('map_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['map_id'], ['id_map.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('old_urls', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_old_urls_alias_key'), ['alias_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_old_urls_map_id'), ['map_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_old_urls_url_key'), ['url_key'], unique=False)
+    with op.batch_alter_table('redirect_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_redirect_claims_map_id'), ['map_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_redirect_claims_url_key'), ['url_key'], unique=False)
 
     op.create_table('redirects',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -279,12 +278,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_redirects_map_id'))
 
     op.drop_table('redirects')
-    with op.batch_alter_table('old_urls', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_old_urls_url_key'))
-        batch_op.drop_index(batch_op.f('ix_old_urls_map_id'))
-        batch_op.drop_index(batch_op.f('ix_old_urls_alias_key'))
+    with op.batch_alter_table('redirect_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_redirect_claims_url_key'))
+        batch_op.drop_index(batch_op.f('ix_redirect_claims_map_id'))
 
-    op.drop_table('old_urls')
+    op.drop_table('redirect_claims')
     with op.batch_alter_table('history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_history_run_id'))
         batch_op.drop_index(batch_op.f('ix_history_map_id'))
