@@ -236,7 +236,7 @@ class RequestLog:
 class ReplicaServer:
     """The replica on 127.0.0.1: `with ReplicaServer(site, port=0) as server:` serves in a thread.
 
-    Attributes: `port`, `proxy_url` ("http://127.0.0.1:PORT"), and the counters
+    Attributes: `port`, `proxy_url` ("http://127.0.0.1:PORT"), `log_path` (or None), and the counters
     `request_count` (every answered request, 4xx included) and `forbidden_count` (requests for
     hosts other than moha.gov.vn / www.moha.gov.vn). `serve_forever()` serves in the calling
     thread until `stop()`, Ctrl-C or SIGTERM (the CLI).
@@ -262,7 +262,8 @@ class ReplicaServer:
         self.forbidden_count = 0
         self.status_counts: dict[int, int] = {}
         self.site_seconds = 0.0  # time spent in site.handle(): the rest of the wall time is transport
-        self._log = RequestLog(Path(log_path)) if log_path is not None else None
+        self.log_path = Path(log_path) if log_path is not None else None
+        self._log = RequestLog(self.log_path) if self.log_path is not None else None
         self._gzip = _GzipCache()
         try:
             self._sock = self._bind(host, port)

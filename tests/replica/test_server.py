@@ -338,7 +338,8 @@ def test_slow_reply_does_not_block_other_clients(server: ReplicaServer) -> None:
 
 
 def test_request_log_has_one_json_line_per_request(server: ReplicaServer) -> None:
-    log_path = server._log.path  # type: ignore[union-attr]
+    log_path = server.log_path
+    assert log_path is not None
     before = len(log_path.read_text(encoding="utf-8").splitlines())
     proxy_get(server, "http://moha.gov.vn/gz", {"User-Agent": "moha-migrate-test/1.0", "Accept-Encoding": "gzip"}).read()
     proxy_get(server, "http://chinhphu.vn/x", {"User-Agent": "moha-migrate-test/1.0"}).read()
