@@ -26,7 +26,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from archive.index import iter_index
 from archive.reader import iter_warc_paths
-from archive.warcfile import WarcDamaged, WarcFile
+from archive.warcfile import WarcDamaged, WarcFile, find_next_record
 from moha_migrate.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -111,22 +111,51 @@ def verify_warcs(paths: Iterable[Path | str], *, index: Path | None = None) -> V
 
 def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
                  by_location: dict[tuple[str, int], str]) -> None:
-    warc = WarcFile(path, check_digests=True)
+    """Check one file; after damage, go on from the next record that can be read."""
     name = path.name
-    warcinfos = 0
-    records = 0
+    counts = {"warcinfo": 0, "records": 0}
 
     def problem(offset: int | None, rid: str | None, kind: str, what: str) -> None:
         p = Problem(name, offset, rid, kind, what)
         log.warning("%s", p.line())
         result.problems.append(p)
 
+    start: int | None = 0
+    while start is not None:
+        damage = _verify_from(path, start, result, seen, by_location, counts, problem)
+        if damage is None:
+            break
+        problem(damage.offset, None, "damaged", damage.reason)
+        start = find_next_record(path, damage.offset, is_gzip=damage.is_gzip)
+        if start is not None:
+            problem(damage.offset, None, "damaged", f"skipped {start - damage.offset} byte(s); checking on from {start}")
+    if counts["warcinfo"] == 0 and counts["records"]:
+        problem(None, None, "no-warcinfo", "no warcinfo record in this file")
+
+
+@dataclass(frozen=True, slots=True)
+class _Damage:
+    offset: int
+    reason: str
+    is_gzip: bool
+
+
+def _verify_from(path: Path, start: int, result: VerifyResult, seen: dict[str, _Seen],
+                 by_location: dict[tuple[str, int], str], counts: dict[str, int], problem: Any) -> _Damage | None:
+    """Check the records of `path` from byte `start`; return the damage that stopped it, if any."""
+    warc = WarcFile(path, check_digests=True, start=start)
+    name = path.name
     try:
         for record in warc:
-            _drain(record)
-            offset, length = warc.offset(), warc.length()
+            try:
+                _drain(record)
+                offset, length = warc.offset(), warc.length()
+            except WarcDamaged:
+                raise
+            except Exception as exc:  # noqa: BLE001 - warcio failing inside a block means damage here
+                raise WarcDamaged(path, warc.last_end, f"record unreadable: {type(exc).__name__}: {exc}") from exc
             result.records += 1
-            records += 1
+            counts["records"] += 1
             h = record.rec_headers
             rid = h.get_header("WARC-Record-ID")
             rtype = record.rec_type
@@ -135,7 +164,7 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
             if record.digest_checker.passed is not None:
                 result.digests_checked += 1
             if rtype == "warcinfo":
-                warcinfos += 1
+                counts["warcinfo"] += 1
             if not rid:
                 problem(offset, None, "header", "no WARC-Record-ID")
                 continue
@@ -153,11 +182,10 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
             )
             by_location[(name, offset)] = rid
     except WarcDamaged as exc:
-        problem(exc.offset, None, "damaged", exc.reason)
+        return _Damage(exc.offset, exc.reason, warc.is_gzip)
     except ArchiveError as exc:
         problem(None, None, "unreadable", str(exc))
-    if warcinfos == 0 and records:
-        problem(None, None, "no-warcinfo", "no warcinfo record in this file")
+    return None
 
 
 def _drain(record: ArcWarcRecord) -> None:

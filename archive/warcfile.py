@@ -45,13 +45,19 @@ class WarcFile:
     records before the damage have been yielded by then.
     """
 
-    def __init__(self, path: Path, *, check_digests: bool = False) -> None:
+    def __init__(self, path: Path, *, check_digests: bool = False, start: int = 0) -> None:
         self.path = Path(path)
         self.check_digests = check_digests
+        self.start = start
         self.is_gzip = False
         self.records_read = 0
         self._it: Any = None
-        self._end = 0  # byte offset just past the last intact record
+        self._end = start  # byte offset just past the last intact record
+
+    @property
+    def last_end(self) -> int:
+        """Byte offset just past the last intact record (where damage begins)."""
+        return self._end
 
     def offset(self) -> int:
         """Byte offset of the current record (drains it)."""
@@ -71,7 +77,7 @@ class WarcFile:
             if size == 0:
                 raise WarcDamaged(self.path, 0, "empty file (0 bytes), not a WARC")
             self.is_gzip = fh.read(2) == GZIP_MAGIC
-            fh.seek(0)
+            fh.seek(self.start)
             self._it = ArchiveIterator(fh, check_digests=self.check_digests)
             try:
                 for record in self._it:
@@ -83,7 +89,7 @@ class WarcFile:
                 # warcio fails on broken bytes with whatever its parser trips on (AttributeError on a
                 # header block cut mid-way, ArchiveLoadFailed on garbage): all mean damage here.
                 first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-                if self.records_read == 0 and not self.is_gzip:
+                if self.records_read == 0 and self.start == 0 and not self.is_gzip:
                     what = f"not a WARC file ({first})"
                 else:
                     what = self._describe_tail(fh, size) or (
@@ -131,16 +137,51 @@ class WarcFile:
             inflater = zlib.decompressobj(31)
             try:
                 inflater.decompress(tail)
-            except zlib.error:
-                return None
+            except zlib.error as exc:
+                return f"corrupt gzip member ({exc})"
             if not inflater.eof:
-                return f"record cut short: the file ends inside its gzip member ({len(tail)} byte(s) left)"
+                if len(tail) >= size - self._end:
+                    return f"record cut short: the file ends inside its gzip member ({len(tail)} byte(s) left)"
+                return "gzip member ends early (corrupt or cut short)"
             return None
         if tail.startswith(b"WARC/"):
-            return f"record cut short: the file ends inside it ({len(tail)} byte(s) left)"
+            if len(tail) >= size - self._end:
+                return f"record cut short: the file ends inside it ({len(tail)} byte(s) left)"
+            return "record malformed or cut short (its Content-Length does not match what follows)"
         if not tail:
             return "no WARC record could be read"
         return None
+
+
+def find_next_record(path: Path, after: int, *, is_gzip: bool, window: int = 1 << 20) -> int | None:
+    """Offset of the first intact-looking record start after `after` (a gzip member that inflates
+    to `WARC/`, or a `WARC/1.x` line), so a check can go on past damage; None when there is none."""
+    marker = b"\x1f\x8b\x08" if is_gzip else b"WARC/1."
+    with Path(path).open("rb") as fh:
+        pos = after + 1
+        while True:
+            fh.seek(pos)
+            block = fh.read(window + 64)
+            if len(block) < len(marker):
+                return None
+            found = block.find(marker)
+            while found != -1:
+                candidate = pos + found
+                if _looks_like_record(fh, candidate, is_gzip):
+                    return candidate
+                found = block.find(marker, found + 1)
+            pos += window
+
+
+def _looks_like_record(fh: Any, offset: int, is_gzip: bool) -> bool:
+    fh.seek(offset)
+    head = fh.read(1 << 16)
+    if not is_gzip:
+        return head.startswith((b"WARC/1.0\r\n", b"WARC/1.1\r\n"))
+    try:
+        return zlib.decompressobj(31).decompress(head, 16).startswith(b"WARC/")
+    except zlib.error:
+        return False
 
 
 def _record_id(record: ArcWarcRecord) -> str:

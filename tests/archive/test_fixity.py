@@ -115,3 +115,22 @@ def test_revisit_without_original(tmp_path: Path) -> None:
     problems = verify_warcs([part]).problems
     assert [p.kind for p in problems] == ["revisit"]
     assert problems[0].record_id == ids["revisit"] and "in none of the files" in problems[0].what
+
+
+def test_verify_goes_on_past_a_corrupt_member(tmp_path: Path) -> None:
+    src = tmp_path / "src.warc.gz"
+    write_sample(src)
+    spans = record_spans(src)
+    offset, length, _, _ = [s for s in spans if s[2] == "response"][2]
+    data = bytearray(src.read_bytes())
+    for i in range(offset + 40, offset + length - 20, 7):
+        data[i] ^= 0x55  # compressed bytes scrambled: the member no longer inflates
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(bytes(data))
+    result = verify_warcs([bad])
+    damaged = [p for p in result.problems if p.kind == "damaged"]
+    assert damaged[0].offset == offset and "corrupt" in damaged[0].what
+    assert f"checking on from {offset + length}" in damaged[1].what
+    # every record after the bad member was still checked
+    assert result.records == len(spans) - 1
+    assert result.digests_checked == len(spans) - 1 - 1  # all but the revisit (warcio checks no revisit digest)
