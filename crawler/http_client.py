@@ -244,7 +244,7 @@ class HttpClient:
                 head = await self._read_head(conn.reader)
             except (ConnectionError, asyncio.IncompleteReadError, FetchError) as exc:
                 conn.close()
-                if reused and not isinstance(exc, FetchError):
+                if reused and method in ("GET", "HEAD") and not isinstance(exc, FetchError):
                     continue
                 if isinstance(exc, FetchError):
                     raise

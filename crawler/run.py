@@ -112,7 +112,25 @@ def check_options(opts: CrawlOptions) -> CrawlOptions:
         raise CaptureError(f"cannot write to {out}: {exc.strerror}") from exc
     if opts.redis_url:
         _check_redis(opts.redis_url)
+    if opts.proxy:
+        _check_proxy(opts.proxy)
     return opts
+
+
+def _check_proxy(url: str) -> None:
+    import socket
+
+    from crawler.handler import parse_proxy
+
+    try:
+        address = parse_proxy(url)
+    except Exception as exc:  # NotConfigured from the handler's parser
+        raise ConfigError(f"--proxy {url}: {exc}") from exc
+    assert address is not None
+    try:
+        socket.create_connection(address, timeout=5).close()
+    except OSError as exc:
+        raise ConfigError(f"--proxy {url}: cannot connect ({exc.strerror or exc})") from exc
 
 
 def _check_redis(url: str) -> None:

@@ -132,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             self.close_connection = True
             self.connection.close()
+        elif p == "/drop.html":  # never answers: the connection closes before any byte
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
         elif p == "/listing.aspx":
             n = 1
             if self.command == "POST":
