@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from moha_migrate.cli import cli
 from tests.archive.conftest import IMAGE
 from tests.archive.damage import append_garbage, cut_short, flip_payload_byte
+from tests.archive.warcbuild import raw_response_record
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -75,3 +77,27 @@ def test_get_to_stdout_and_missing_url(sample_dir: Path) -> None:
 def test_missing_input_is_exit_3(tmp_path: Path) -> None:
     code, _, err = run("index", str(tmp_path / "nope"), "--out", str(tmp_path / "i.cdxj"))
     assert code == 3 and err.strip().endswith("nope: no such file or directory")
+
+
+def test_non_ascii_header_bytes_verify_and_come_back_raw(tmp_path: Path) -> None:
+    block = (b"HTTP/1.1 200 OK\r\nContent-Type: application/msword\r\n"
+             b"Content-Disposition: attachment; filename=\"" + "Quyết định.doc".encode() + b"\"\r\n"
+             b"X-Legacy-Name: Quy\xeat \xf0inh.doc\r\n\r\nDOC")
+    data, _ = raw_response_record("http://moha.gov.vn/Uploads/VanBan/2015/qd.doc", block)
+    warc = tmp_path / "raw.warc.gz"
+    warc.write_bytes(data)
+    code, out, _ = run("verify", str(warc), "--json")
+    problems = json.loads(out)["problems"]
+    assert not [p for p in problems if "digest" in p], problems  # digests hold over the raw bytes
+    saved = tmp_path / "record.bin"
+    code, _, _ = run("get", "http://moha.gov.vn/Uploads/VanBan/2015/qd.doc", "--from", str(warc), "--raw",
+                     "--out", str(saved))
+    assert code == 0 and saved.read_bytes() == gzip.decompress(data)
+    assert b"X-Legacy-Name: Quy\xeat \xf0inh.doc\r\n" in saved.read_bytes()
+
+
+def test_replay_verb_serves_and_stops(sample_dir: Path) -> None:
+    code, out, err = run("replay", str(sample_dir / "sample-a.warc.gz"), "--port", "0", "--seconds", "1", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["ok"] and summary["outputs"]["url"].startswith("http://127.0.0.1:")
+    assert summary["counts"]["index_lines"] == 6 and "replaying 1 WARC file(s)" in err
