@@ -17,7 +17,7 @@ import xlrd
 from PIL import Image
 
 from replica import media
-from replica.media import ascii_fold, content_type_for, make_media, write_cfb
+from replica.media import ascii_fold, content_type_for, make_media
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -177,26 +177,6 @@ def test_size_hint_makes_a_large_valid_file(ext: str) -> None:
             assert xlrd.open_workbook(file_contents=data).sheet_by_index(0).nrows >= 7
         else:
             assert read_doc_text(data).count("\r") == 9
-
-
-def test_cfb_with_more_than_109_fat_sectors_uses_difat() -> None:
-    big = bytes(range(256)) * (8 * 1024 * 1024 // 256)  # 8 MiB: 16,384 sectors need 129+ FAT sectors
-    data = write_cfb([("Alpha", b"a" * 5000), ("Data", big), ("Beta", b"b" * 10)])
-    assert struct.unpack_from("<I", data, 0x48)[0] >= 1  # DIFAT sectors in use
-    with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT) as ole:
-        assert sorted(ole.listdir()) == [["Alpha"], ["Beta"], ["Data"]]
-        assert ole.openstream("Data").read() == big
-        assert ole.openstream("Alpha").read()[:5000] == b"a" * 5000
-
-
-@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7, 8])
-def test_cfb_directory_tree_finds_every_stream(count: int) -> None:
-    streams = [(f"S{'x' * index}{index}", bytes([index]) * 4096) for index in range(count)]
-    data = write_cfb(streams)
-    with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT) as ole:
-        assert sorted(ole.listdir()) == sorted([[name] for name, _ in streams])
-        for name, payload in streams:
-            assert ole.openstream(name).read() == payload
 
 
 def test_unknown_extension_is_refused_by_name() -> None:
