@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from replica.reply import Reply
 from replica.server import Headers, ReplicaServer, accepts_gzip, is_not_modified
@@ -431,3 +433,37 @@ def test_concurrent_keep_alive_clients_each_get_their_own_answers(server: Replic
         thread.join(20)
     assert not failures
     assert not any(thread.is_alive() for thread in threads)
+
+
+def first_line(server: ReplicaServer, data: bytes) -> bytes:
+    """Send raw bytes and return the first line the server answers (the status line)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(data)
+        got = b""
+        while b"\r\n" not in got:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    return got.split(b"\r\n", 1)[0]
+
+
+_LINE_BYTES = st.binary(max_size=80).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    request_line=st.one_of(
+        _LINE_BYTES,
+        st.tuples(st.sampled_from([b"GET", b"POST", b"HEAD", b"PUT", b"G\xc3\xa9T"]), _LINE_BYTES,
+                  st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/9.9", b"HTTX"])).map(b" ".join),
+    ),
+    headers=st.lists(_LINE_BYTES, max_size=5),
+)
+def test_any_request_head_gets_a_status_line_and_the_server_lives_on(
+    server: ReplicaServer, request_line: bytes, headers: list[bytes]
+) -> None:
+    head = request_line + b"\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
+    status_line = first_line(server, head)
+    assert re.fullmatch(rb"HTTP/1\.1 [1-5]\d\d [ -~]+", status_line), (head, status_line)
+    assert first_line(server, b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n") == b"HTTP/1.1 200 OK"
