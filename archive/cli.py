@@ -156,20 +156,25 @@ def wacz_cmd(paths: tuple[Path, ...], out: Path, title: str | None, no_validate:
 @click.option("--index", "index", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="CDXJ index to look up in (default: index.cdxj near --from, else built on the fly).")
 @click.option("--at", "at", default=None, help="Closest to this time: YYYYMMDDhhmmss (a prefix is fine) or ISO 8601.")
+@click.option("--data", "post_data", default=None,
+              help="Form body of a POST capture (as sent, url-encoded), e.g. a postback listing page.")
 @click.option("--raw", is_flag=True, help="The WARC record as stored instead of the decoded payload.")
 @click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Save to this file (default: stdout, with the summary on stderr).")
 @json_option
 @handle_errors
-def get_cmd(url: str, source: Path, index: Path | None, at: str | None, raw: bool, out: Path | None,
-            as_json: bool) -> None:
+def get_cmd(url: str, source: Path, index: Path | None, at: str | None, post_data: str | None, raw: bool,
+            out: Path | None, as_json: bool) -> None:
     """Print or save the captured payload of a URL (closest capture; revisits resolved).
 
     The payload comes with transfer and content encodings undone; --raw gives the record as stored.
+    A postback page (ASP.NET POST) is found by its form body with --data.
 
     \b
     Example:
         moha-migrate archive get "http://moha.gov.vn/Uploads/Images/2015/08/a.jpg" --from work/demo --out a.jpg
+        moha-migrate archive get http://moha.gov.vn/Default.aspx?tabid=219 --from work/demo \\
+            --data "__EVENTTARGET=ctl00%24ContentPane%24ctl01%24pager&__EVENTARGUMENT=Page%242&..."
     """
     from archive.lookup import CaptureFinder, find_index_near, parse_at
     from archive.reader import iter_warc_paths
@@ -177,7 +182,7 @@ def get_cmd(url: str, source: Path, index: Path | None, at: str | None, raw: boo
     moment = parse_at(at) if at else None
     warcs = iter_warc_paths([source])
     with CaptureFinder(warcs, index or find_index_near(source, warcs)) as finder:
-        capture = finder.closest(url, moment)
+        capture = finder.closest(url, moment, post_data.encode("utf-8") if post_data is not None else None)
         if raw:
             data = finder.raw(capture)
             status, kind = capture.line.status, "record"

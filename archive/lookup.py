@@ -11,6 +11,7 @@ with the same digest, preferring the same URL and the nearest time.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import tempfile
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
+from cdxj_indexer.postquery import append_method_query
 
 from archive.index import CdxjLine, iter_index, write_index
 from archive.reader import CapturedResponse, iter_warc_paths, read_record_bytes, read_response_at
@@ -61,6 +63,19 @@ def url_key(url: str) -> str:
     return str(CDXJIndexer.get_url_key(None, url))  # type: ignore[arg-type]
 
 
+def _form_query(url: str, post_data: bytes) -> str:
+    query, _ = append_method_query("POST", "application/x-www-form-urlencoded", len(post_data),
+                                   io.BytesIO(post_data), url)
+    return str(query)
+
+
+def post_key(url: str, post_data: bytes) -> str:
+    """The SURT key cdxj-indexer `-p` files a form POST under (`__wb_method=post` + the fields)."""
+    _, suffix = append_method_query("POST", "application/x-www-form-urlencoded", len(post_data),
+                                    io.BytesIO(post_data), url)
+    return url_key(url + suffix)
+
+
 def _ts(line: CdxjLine) -> datetime:
     return datetime.strptime(line.timestamp[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
 
@@ -97,22 +112,30 @@ class CaptureFinder:
             )
         return self._by_name[name]
 
-    def captures(self, url: str) -> list[CdxjLine]:
-        """Every GET capture of `url` in the index, oldest first."""
-        key = url_key(url)
+    def captures(self, url: str, post_data: bytes | None = None) -> list[CdxjLine]:
+        """Every GET capture of `url` in the index, oldest first; with `post_data` (a form body as
+        sent), the POST captures of that form instead, matched as pywb does (form fields in the key)."""
         wanted = comparable(url)
-        found = [
-            line for line in iter_index(self.index)
-            if line.method.upper() not in ("POST", "PUT")
-            and (line.urlkey == key or comparable(line.url) == wanted)
-        ]
+        if post_data is not None:
+            key = post_key(url, post_data)
+            found = [line for line in iter_index(self.index)
+                     if line.method.upper() == "POST" and (line.urlkey == key or (
+                         comparable(line.url) == wanted and line.fields.get("requestBody") == _form_query(url, post_data)))]
+        else:
+            key = url_key(url)
+            found = [
+                line for line in iter_index(self.index)
+                if line.method.upper() not in ("POST", "PUT")
+                and (line.urlkey == key or comparable(line.url) == wanted)
+            ]
         return sorted(found, key=lambda line: line.timestamp)
 
-    def closest(self, url: str, at: datetime | None = None) -> Capture:
+    def closest(self, url: str, at: datetime | None = None, post_data: bytes | None = None) -> Capture:
         """The capture nearest `at` (the latest when None); raises ArchiveError when there is none."""
-        lines = self.captures(url)
+        lines = self.captures(url, post_data)
         if not lines:
-            raise ArchiveError(f"{url}: not captured in {len(self.warcs)} WARC file(s) (index {self.index})")
+            what = "a POST of that form" if post_data is not None else "captured"
+            raise ArchiveError(f"{url}: not {what} in {len(self.warcs)} WARC file(s) (index {self.index})")
         line = lines[-1] if at is None else min(lines, key=lambda ln: (abs((_ts(ln) - at).total_seconds()), ln.timestamp))
         original = self._original(line) if line.is_revisit else None
         return Capture(line=line, path=self._path(line), original=original)

@@ -100,3 +100,7 @@ def test_pywb_replays_article_alias_and_postback(replica_crawl: Any, crawl_index
         # and the rewritten (browser) view shows the article's title
         with urllib.request.urlopen(server.replay_url(article.source_url), timeout=30) as reply:
             assert article.title in reply.read().decode("utf-8")
+    # `archive get --data` finds the same postback page in the WARCs
+    result = CliRunner().invoke(cli, ["archive", "get", post.url, "--from", str(replica_crawl.warc_dir), "--index",
+                                      str(crawl_index), "--data", post.request_body.decode("ascii")])
+    assert result.exit_code == 0 and result.stdout_bytes == page_2

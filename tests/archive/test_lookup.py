@@ -11,7 +11,7 @@ import pytest
 from archive.index import write_index
 from archive.lookup import CaptureFinder, find_index_near, parse_at
 from moha_migrate.errors import ArchiveError
-from tests.archive.conftest import IMAGE, LISTING_1, PAGE
+from tests.archive.conftest import IMAGE, LISTING_1, LISTING_2, PAGE, POSTBACK
 
 ARTICLE = "http://moha.gov.vn/tin-tuc-su-kien/ton-giao/bai-1-101.html"
 
@@ -83,3 +83,11 @@ def test_index_near_is_used_only_when_fresh(sample_dir: Path, tmp_path: Path) ->
 
     os.utime(index, (1, 1))
     assert find_index_near(tmp_path / "crawl" / "warc", [warc]) is None
+
+
+def test_postback_found_by_its_form_body(finder: CaptureFinder) -> None:
+    capture = finder.closest("http://moha.gov.vn/Default.aspx?tabid=100", post_data=POSTBACK)
+    assert capture.line.method == "POST"
+    assert finder.payload(capture).body == LISTING_2
+    with pytest.raises(ArchiveError, match="not a POST of that form"):
+        finder.closest("http://moha.gov.vn/Default.aspx?tabid=100", post_data=b"__EVENTARGUMENT=Page%249")
