@@ -305,11 +305,12 @@ def _zip_archive(spec: _Spec) -> bytes:
 # -- OLE2 compound files: doc and xls (container in replica.cfb) ---------------------------------
 
 def _doc(spec: _Spec) -> bytes:
-    """A Word 97-2003 file: FIB + piece table in `1Table` so the text can be read back.
+    """A Word 97-2003 file: FIB, a stylesheet with the Normal style and a piece table in `1Table`.
 
-    The text is one uncompressed (UTF-16LE) piece, so Vietnamese survives; the stylesheet and
-    formatting tables Word writes are left out (readers that follow MS-DOC's text retrieval
-    algorithm, e.g. antiword-style extractors, get the text; Word itself may ask to repair).
+    The text is one uncompressed (UTF-16LE) piece, so Vietnamese survives. Formatting tables
+    (character/paragraph FKPs, fonts, DOP) are left out: readers that follow MS-DOC's text
+    retrieval (antiword, catdoc, the tests' own reader) get the text; Word may offer to repair.
+    antiword reads past a missing stylesheet (and crashes at random), hence the STSH.
     """
     text = "\r".join([spec.title, *spec.sentences(8)]) + "\r"
     encoded = text.encode("utf-16-le")
@@ -319,6 +320,9 @@ def _doc(spec: _Spec) -> bytes:
     # FibBase: wIdent, nFib, unused, lid (vi-VN), pnNext, flags (fWhichTblStm=1, fExtChar=1)
     struct.pack_into("<HHHHHH", fib, 0, 0xA5EC, 0x00C1, 0, 0x042A, 0, 0x1200)
     struct.pack_into("<H", fib, 12, 0x00BF)  # nFibBack
+    # FibBase's last two fields were fcMin/fcMac in Word 97 (MS-DOC calls them reserved5/6, but
+    # older readers such as catdoc still find the text by them)
+    struct.pack_into("<II", fib, 0x18, text_at, text_at + len(encoded))
     offset = 32
     struct.pack_into("<H", fib, offset, 14)  # csw, then fibRgW97 (zeros)
     offset += 2 + 28
@@ -329,26 +333,37 @@ def _doc(spec: _Spec) -> bytes:
     fclcb_at = offset + 2
     struct.pack_into("<H", fib, fclcb_at + 93 * 8, 0)  # cswNew
     assert fclcb_at + 93 * 8 + 2 == fib_size
-    body = bytes(fib) + encoded
-    padding = b""
-    if spec.size_hint:
-        padding = spec.rng("doc-data").randbytes(max(0, spec.size_hint - len(body)))
-    # FibBase's last two fields were fcMin/fcMac in Word 97 (MS-DOC calls them reserved5/6, but
-    # older readers such as catdoc still find the text by them)
-    struct.pack_into("<II", fib, 0x18, text_at, text_at + len(encoded))
-    struct.pack_into("<I", fib, lw_at, len(body))  # cbMac
+    struct.pack_into("<I", fib, lw_at, text_at + len(encoded))  # cbMac
     struct.pack_into("<I", fib, lw_at + 12, len(encoded) // 2)  # ccpText (UTF-16 code units)
-    # Clx: one Pcdt holding a PlcPcd with CPs [0, len] and one Pcd pointing at the text (fc, not compressed)
+
+    table = bytearray()
+
+    def put(index: int, blob: bytes) -> None:  # a table in 1Table, located by FibRgFcLcb97 pair `index`
+        struct.pack_into("<II", fib, fclcb_at + index * 8, len(table), len(blob))
+        table.extend(blob)
+
+    put(1, _word_stylesheet())  # fcStshf
+    # Clx: one Pcdt holding a PlcPcd with CPs [0, len] and one Pcd at the text (fc, not compressed)
     pcd = struct.pack("<HIH", 0, text_at, 0)
     plc = struct.pack("<II", 0, len(encoded) // 2) + pcd
-    clx = b"\x02" + struct.pack("<I", len(plc)) + plc
-    table = b"\0" * 16 + clx  # leave room as Word does for other tables before the Clx
-    struct.pack_into("<II", fib, fclcb_at + 33 * 8, 16, len(clx))  # fcClx, lcbClx
-    word_document = bytes(fib) + encoded
-    streams = [("WordDocument", word_document), ("1Table", table)]
-    if padding:
-        streams.append(("Data", padding))
+    put(33, b"\x02" + struct.pack("<I", len(plc)) + plc)  # fcClx
+    streams = [("WordDocument", bytes(fib) + encoded), ("1Table", bytes(table))]
+    if spec.size_hint:
+        streams.append(("Data", spec.rng("doc-data").randbytes(max(0, spec.size_hint - text_at - len(encoded)))))
     return write_cfb(streams)
+
+
+def _word_stylesheet() -> bytes:
+    """STSH with one style, Normal (sti 0, a paragraph style with empty property exceptions)."""
+    stshi = struct.pack("<HHHHHH", 1, 0x000A, 1, 0x5B, 0x0F, 0)  # cstd, cbSTDBaseInFile, flags, stiMax...
+    stshi += struct.pack("<HHHH", 0, 0, 0, 0)  # rgftcStandardChpStsh (3 fonts), ftcBi
+    name = "Normal".encode("utf-16-le")
+    std_body = struct.pack("<HHH", 0x0000, 0xFFF1, 0x0002)  # sti 0; stk paragraph, no base; 2 UPXs, next 0
+    upx = struct.pack("<HH", 2, 0) + struct.pack("<H", 0)  # paragraph UPX: istd 0; character UPX: empty
+    name_field = struct.pack("<H", len(name) // 2) + name + b"\0\0"
+    cb_std = len(std_body) + 4 + len(name_field) + len(upx)
+    std = std_body + struct.pack("<HH", cb_std, 0) + name_field + upx  # bchUpe = cbStd, grfstd 0
+    return struct.pack("<H", len(stshi)) + stshi + struct.pack("<H", cb_std) + std
 
 
 def _biff(record_type: int, payload: bytes) -> bytes:
