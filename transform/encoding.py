@@ -157,9 +157,13 @@ def _guess(body: bytes) -> str | None:
     return _codec_name(match.encoding) if match is not None else None
 
 
+_C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+
 def prepare_markup(text: str) -> str:
-    """Drop an XML declaration (lxml refuses one in a str) and NUL characters."""
-    return _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    """Drop an XML declaration (lxml refuses one in a str) and C0 control characters other than
+    tab and line breaks (invalid in HTML; lxml refuses them in text it is given back)."""
+    return _XML_DECL.sub("", text, count=1).translate(_C0_CONTROLS)
 
 
 _FONT_VNTIMEH = re.compile(r"\.?vn[a-z]*h\b", re.IGNORECASE)  # .VnTimeH, .VnArialH: capitals fonts

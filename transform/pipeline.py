@@ -147,7 +147,7 @@ def transform_response(resp: CapturedResponse, items: ItemSet, rules: UrlRules, 
         raise TransformError(f"page of {resp.size:,} bytes is larger than the {opts.max_media_bytes:,}-byte read limit")
     if cls.verdict == "unknown" and not opts.fallback:
         return "unknown-template"
-    if b"</html" not in resp.body[-4096:].lower():
+    if b"</html" not in resp.body[-65536:].lower():
         # Every page of the legacy CMS ends with </html>: without it the capture was cut short,
         # and a record made from the first half would silently lose the rest of the item.
         raise TransformError(f"truncated page: {resp.size:,} bytes and no closing </html>")

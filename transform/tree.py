@@ -84,18 +84,27 @@ def _repair_text(root: lxml.html.HtmlElement, codec: str) -> int:
         declared = font_of(el.get("face"), el.get("style"))
         font = inherited if declared is None else (declared or None)
         if el.text:
-            el.text = repair_run(el.text, font, codec)
+            el.text = _settable(repair_run(el.text, font, codec))
             legacy += font is not None
         for child in el:
             if child.tail:
-                child.tail = repair_run(child.tail, font, codec)
+                child.tail = _settable(repair_run(child.tail, font, codec))
                 legacy += font is not None
             stack.append((child, font))
         for name in ("alt", "title"):
             value = el.get(name)
             if value:
-                el.set(name, repair_run(value, font, codec))
+                el.set(name, _settable(repair_run(value, font, codec)))
     return legacy
+
+
+_C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+
+def _settable(text: str) -> str:
+    """Text lxml accepts back: character references like `&#29;` parse into C0 controls, which
+    lxml then refuses to store; they are not text anyway."""
+    return text.translate(_C0_CONTROLS)
 
 
 def clean_text(text: str) -> str:
