@@ -278,6 +278,7 @@ class ReplicaServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     # -- addresses ---------------------------------------------------------------------------
@@ -371,7 +372,11 @@ class ReplicaServer:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
-            await asyncio.sleep(0)  # let connection tasks see their closed transports
+            tasks = [task for task in self._tasks if not task.done()]
+            for task in tasks:
+                task.cancel()  # a slow reply or an idle keep-alive wait ends here, not at its timeout
+            if tasks:
+                await asyncio.wait(tasks, timeout=2.0)
             if install_signals:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(signum)
@@ -386,12 +391,20 @@ class ReplicaServer:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         try:
             keep_alive = True
             while keep_alive:
                 keep_alive = await self._serve_one(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             pass  # the client went away or stalled mid-request; nothing left to answer
+        except asyncio.CancelledError:
+            # stop() cancelled us. End normally: Python 3.11's start_server callback calls
+            # task.exception() on a cancelled task and logs a spurious traceback otherwise.
+            pass
         finally:
             self._writers.discard(writer)
             writer.close()

@@ -7,9 +7,11 @@ it in test_server_site.py.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import http.client
 import json
+import logging
 import re
 import socket
 import threading
@@ -367,16 +369,25 @@ def test_request_count_counts_every_answer(server: ReplicaServer) -> None:
     assert server.request_count == before + 6
 
 
-def test_stop_is_quick_and_frees_the_port_with_an_open_keep_alive_connection(tmp_path: Path) -> None:
+def test_stop_is_quick_and_clean_with_idle_and_in_flight_connections(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     site = KnownSite()
     server = ReplicaServer(site, port=0)
     server.start()
     idle = socket.create_connection(("127.0.0.1", server.port))
     idle.sendall(b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n")
     assert idle.recv(100).startswith(b"HTTP/1.1 200")
+    waiting = socket.create_connection(("127.0.0.1", server.port))
+    waiting.sendall(b"GET /slow HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n")  # 1.5 s reply in flight
+    time.sleep(0.2)
     began = time.monotonic()
-    server.stop()
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        server.stop()
+        gc.collect()  # "Task was destroyed but it is pending!" is logged when a task is collected
     assert time.monotonic() - began < 1.0
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+    waiting.close()
     idle.settimeout(2)
     while idle.recv(65536):  # the rest of the reply, then EOF: the server closed our connection
         pass
