@@ -47,15 +47,25 @@ DOCUMENTS_TABID = 300  # [documents] tabid of the site profile
 # How an article's body reaches the browser (legacy-site.md, "Legacy Vietnamese encodings").
 Encoding = Literal["utf-8", "nfd", "tcvn3", "vni", "cp1258", "header-latin1", "meta-cp1252"]
 ENCODING_BY_N20: dict[int, Encoding] = {
-    3: "tcvn3", 7: "vni", 11: "cp1258", 13: "nfd", 16: "header-latin1", 18: "meta-cp1252",
+    3: "tcvn3",
+    7: "vni",
+    11: "cp1258",
+    13: "nfd",
+    16: "header-latin1",
+    18: "meta-cp1252",
 }
 DATE_FORMS = ("toolbar", "weekday", "updated")
 
 MIME_BY_EXT = {
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-    "pdf": "application/pdf", "doc": "application/msword",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel", "zip": "application/zip",
+    "xls": "application/vnd.ms-excel",
+    "zip": "application/zip",
 }
 
 
@@ -241,10 +251,20 @@ class PageSpec:
         out: list[tuple[Inline, ...]] = [(p,) for p in self.paragraphs]
         if self.slug == "chuc-nang-nhiem-vu":
             # A ../-relative link (legacy-site.md, "Links in every form"); static pages have one path.
-            out.append(("Các văn bản quy định chức năng, nhiệm vụ của Bộ xem tại mục ",
-                        Link(f"../van-ban/Default.aspx?tabid={DOCUMENTS_TABID}", "Văn bản", None), "."))
+            out.append(
+                (
+                    "Các văn bản quy định chức năng, nhiệm vụ của Bộ xem tại mục ",
+                    Link(f"../van-ban/Default.aspx?tabid={DOCUMENTS_TABID}", "Văn bản", None),
+                    ".",
+                )
+            )
         if self.slug == "lien-he":
-            out.append(("Liên hệ Ban Biên tập: ", Link("mailto:banbientap@moha.gov.vn", "banbientap@moha.gov.vn", None)))
+            out.append(
+                (
+                    "Liên hệ Ban Biên tập: ",
+                    Link("mailto:banbientap@moha.gov.vn", "banbientap@moha.gov.vn", None),
+                )
+            )
         return tuple(out)
 
 
@@ -356,7 +376,7 @@ class Catalog:
     def encoding_of(self, n: int) -> Encoding:
         return "utf-8" if n == self.seed_n else ENCODING_BY_N20.get(n % 20, "utf-8")
 
-    @functools.lru_cache(maxsize=32768)
+    @functools.lru_cache(maxsize=32768)  # noqa: B019 - bounded, pure in the site's knobs
     def headline(self, n: int) -> ArticleHead:
         """Title, slug, lead, date and thumbnail of article n, from a random stream of its own
         (listings and related lists show many articles: they must not generate whole bodies)."""
@@ -381,7 +401,7 @@ class Catalog:
             lead = fold_tcvn3(lead)
         return ArticleHead(n, self.item_id(n), category, title, slugify(title), lead, when, thumb, slots)
 
-    @functools.lru_cache(maxsize=1024)
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - bounded, pure in the site's knobs
     def article(self, n: int) -> ArticleSpec:
         """The full description of article n (0 <= n < articles_count)."""
         head = self.headline(n)
@@ -397,7 +417,9 @@ class Catalog:
             credit = content.make_credit(rng)
             blocks = self._body_blocks(n, rng, head.slots, images)
         if self.revision and self.is_revised(n):
-            blocks.append(Block("p", parts=(f"Bài viết được cập nhật, bổ sung thông tin lần thứ {self.revision}.",)))
+            blocks.append(
+                Block("p", parts=(f"Bài viết được cập nhật, bổ sung thông tin lần thứ {self.revision}.",))
+            )
         if encoding in ("tcvn3", "vni"):
             blocks = [fit_block(b) for b in blocks]
             credit = fit_legacy(credit) if credit else credit
@@ -406,18 +428,32 @@ class Catalog:
             credit = fold_tcvn3(credit) if credit else credit
         h = n % 20
         return ArticleSpec(
-            n=n, item_id=head.item_id, category=head.category, title=head.title, slug=head.slug,
-            published_at=head.published_at, date_form=DATE_FORMS[n % 3] if n != self.seed_n else "toolbar",
-            lead=head.lead, blocks=tuple(blocks), credit=credit, images=images, attachments=attachments,
-            encoding=encoding, word_html=(h in (3, 7) or n % 10 == 5), dangerous=(n % 12 == 2),
-            gzip=(n % 3 == 0), chunked=(n % 5 == 1),
+            n=n,
+            item_id=head.item_id,
+            category=head.category,
+            title=head.title,
+            slug=head.slug,
+            published_at=head.published_at,
+            date_form=DATE_FORMS[n % 3] if n != self.seed_n else "toolbar",
+            lead=head.lead,
+            blocks=tuple(blocks),
+            credit=credit,
+            images=images,
+            attachments=attachments,
+            encoding=encoding,
+            word_html=(h in (3, 7) or n % 10 == 5),
+            dangerous=(n % 12 == 2),
+            gzip=(n % 3 == 0),
+            chunked=(n % 5 == 1),
         )
 
     def is_revised(self, n: int) -> bool:
         """Articles changed by revision > 0 (incremental recrawl tests)."""
         return (n * 7 + self.revision) % 40 == 0
 
-    def _body_blocks(self, n: int, rng: random.Random, slots: content.Slots, images: tuple[MediaRef, ...]) -> list[Block]:
+    def _body_blocks(
+        self, n: int, rng: random.Random, slots: content.Slots, images: tuple[MediaRef, ...]
+    ) -> list[Block]:
         paragraphs = content.make_paragraphs(rng, slots, rng.randrange(3, 7))
         blocks: list[Block] = [Block("p", parts=(p,)) for p in paragraphs]
         for i, image in enumerate(images):
@@ -446,9 +482,21 @@ class Catalog:
                 href = f"/tin-tuc-su-kien/{self.category_of(n).slug}/tin-da-go-{gone}.html"
             links += [" Tin cũ: ", Link(href, "Thông báo kết quả hội nghị", None), "."]
         if n % 8 == 3:
-            links += [" Nguồn: ", Link("http://chinhphu.vn/portal/page/portal/chinhphu/trangchu", "Cổng Thông tin điện tử Chính phủ", None), "."]
+            links += [
+                " Nguồn: ",
+                Link(
+                    "http://chinhphu.vn/portal/page/portal/chinhphu/trangchu",
+                    "Cổng Thông tin điện tử Chính phủ",
+                    None,
+                ),
+                ".",
+            ]
         if n % 6 == 0:
-            links += [" Góp ý xin gửi ", Link("/gioi-thieu/lien-he.html#ban-bien-tap", "Ban Biên tập", ("page", 5)), "."]
+            links += [
+                " Góp ý xin gửi ",
+                Link("/gioi-thieu/lien-he.html#ban-bien-tap", "Ban Biên tập", ("page", 5)),
+                ".",
+            ]
         if links:
             last = blocks[-1] if blocks[-1].kind == "p" else Block("p", parts=("",))
             parts = [p for p in (*last.parts, *links) if p != ""]
@@ -460,9 +508,34 @@ class Catalog:
         if n % 12 == 2:
             # Dangerous markup: an inline script, an iframe embed, a javascript: link whose text
             # is content, and an onclick handler (legacy-site.md, "Dangerous markup in content").
-            blocks.insert(1, Block("raw", html='<script type="text/javascript">document.write("<b>Lượt xem: 1.203</b>");</script>'))
-            blocks.insert(2, Block("raw", html='<iframe src="http://www.youtube.com/embed/x7lsmHkaD2Q" width="480" height="270" frameborder="0"></iframe>'))
-            blocks.append(Block("p", parts=("Mời bạn đọc ", Link("javascript:window.open('/Uploads/video/hoi-nghi.flv')", "xem video toàn cảnh hội nghị", None), ".")))
+            blocks.insert(
+                1,
+                Block(
+                    "raw",
+                    html='<script type="text/javascript">document.write("<b>Lượt xem: 1.203</b>");</script>',
+                ),
+            )
+            blocks.insert(
+                2,
+                Block(
+                    "raw",
+                    html='<iframe src="http://www.youtube.com/embed/x7lsmHkaD2Q" width="480" height="270" frameborder="0"></iframe>',
+                ),
+            )
+            blocks.append(
+                Block(
+                    "p",
+                    parts=(
+                        "Mời bạn đọc ",
+                        Link(
+                            "javascript:window.open('/Uploads/video/hoi-nghi.flv')",
+                            "xem video toàn cảnh hội nghị",
+                            None,
+                        ),
+                        ".",
+                    ),
+                )
+            )
         return blocks
 
     def article_media(self, n: int) -> tuple[tuple[MediaRef, ...], tuple[MediaRef, ...]]:
@@ -473,8 +546,15 @@ class Catalog:
         folder = f"/Uploads/Images/{when.year}/{when.month:02d}"
         images: list[MediaRef] = []
         if n == self.seed_n:
-            images.append(MediaRef(f"{folder}/khai-truong-cong-ttdt.jpg", f"{folder}/khai-truong-cong-ttdt.jpg",
-                                   None, when, caption=content.SEED_ARTICLE.caption))
+            images.append(
+                MediaRef(
+                    f"{folder}/khai-truong-cong-ttdt.jpg",
+                    f"{folder}/khai-truong-cong-ttdt.jpg",
+                    None,
+                    when,
+                    caption=content.SEED_ARTICLE.caption,
+                )
+            )
             return tuple(images), ()
         count = rng.choices((0, 1, 2), weights=(50, 40, 10))[0]
         if n % 30 == 17:
@@ -490,8 +570,7 @@ class Catalog:
             if prev_images:
                 src = prev_images[0]
                 copy = f"{folder}/{src.path.rsplit('/', 1)[1].rsplit('.', 1)[0]}-copy.{src.ext}"
-                images.append(MediaRef(copy, src.gen_key, src.size_hint, src.modified,
-                                       caption=src.caption))
+                images.append(MediaRef(copy, src.gen_key, src.size_hint, src.modified, caption=src.caption))
         attachments: list[MediaRef] = []
         if n % 15 == 7:
             ext = rng.choice(("pdf", "doc", "docx"))
@@ -513,7 +592,9 @@ class Catalog:
         style = rng.random()
         ext = rng.choices(("jpg", "png", "gif"), weights=(80, 12, 8))[0]
         if style < 0.6:
-            prefix = rng.choice(("hoi-nghi", "bo-truong", "lam-viec", "tap-huan", "khen-thuong", "quang-canh"))
+            prefix = rng.choice(
+                ("hoi-nghi", "bo-truong", "lam-viec", "tap-huan", "khen-thuong", "quang-canh")
+            )
             return f"{prefix}-{item}-{j + 1}.{ext}"
         if style < 0.75:
             return f"IMG_{item}{j}.{ext.upper()}"
@@ -523,29 +604,43 @@ class Catalog:
 
     # ---- documents
 
-    @functools.lru_cache(maxsize=4096)
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - bounded, pure in the site's knobs
     def document(self, d: int) -> DocumentSpec:
         if not 0 <= d < self.documents_count:
             raise IndexError(f"document {d} out of range 0..{self.documents_count - 1}")
         rng = random.Random(f"moha/{self.seed}/document/{d}")
         doc_type, symbol, issuer, signer = content.DOC_TYPES[d % len(content.DOC_TYPES)]
         issued = self._doc_issued(d)
-        number_part = rng.randrange(1, 2500) if doc_type in ("Quyết định", "Công văn") else rng.randrange(1, 120)
+        number_part = (
+            rng.randrange(1, 2500) if doc_type in ("Quyết định", "Công văn") else rng.randrange(1, 120)
+        )
         if doc_type in ("Luật", "Nghị định", "Thông tư"):
             number = f"{number_part:02d}/{issued.year}/{symbol}"
         else:
             number = f"{number_part}/{symbol}"
         status = rng.choice(content.DOC_STATUSES) if doc_type != "Công văn" else None
-        effective = issued + timedelta(days=rng.choice((0, 15, 45))) if doc_type not in ("Công văn", "Hướng dẫn") else None
+        effective = (
+            issued + timedelta(days=rng.choice((0, 15, 45)))
+            if doc_type not in ("Công văn", "Hướng dẫn")
+            else None
+        )
         expired = issued + timedelta(days=rng.randrange(400, 1500)) if status == "Hết hiệu lực" else None
         topic = rng.choice(content.CATEGORY_TOPICS[self.categories[d % len(self.categories)].slug])
         abstract = content.capitalize_first(rng.choice(content.DOC_ABSTRACTS).format(topic=topic))
         attachments = self._doc_attachments(d, rng, number, issued)
         return DocumentSpec(
-            d=d, doc_id=DOC_ID_BASE + d, doc_type=doc_type, number=number, issuer=issuer,
+            d=d,
+            doc_id=DOC_ID_BASE + d,
+            doc_type=doc_type,
+            number=number,
+            issuer=issuer,
             signer=None if doc_type == "Công văn" and d % 2 else signer,
-            issued_on=issued, effective_on=effective, expired_on=expired, status=status,
-            field=rng.choice(content.DOC_FIELDS) if d % 5 else None, abstract=abstract,
+            issued_on=issued,
+            effective_on=effective,
+            expired_on=expired,
+            status=status,
+            field=rng.choice(content.DOC_FIELDS) if d % 5 else None,
+            abstract=abstract,
             attachments=attachments,
         )
 
@@ -576,7 +671,11 @@ class Catalog:
         """(type index, issuer slug, year) of every document, for the filtered listings."""
         if self._doc_index is None:
             self._doc_index = [
-                (d % len(content.DOC_TYPES), slugify(content.DOC_TYPES[d % len(content.DOC_TYPES)][2]), self._doc_issued(d).year)
+                (
+                    d % len(content.DOC_TYPES),
+                    slugify(content.DOC_TYPES[d % len(content.DOC_TYPES)][2]),
+                    self._doc_issued(d).year,
+                )
                 for d in range(self.documents_count)
             ]
         return self._doc_index
@@ -626,8 +725,10 @@ class Catalog:
             n = self.n_of_item(int(match.group(0)))
             if n is not None:
                 candidates += [("article", n), ("article", n + 1)]  # n + 1: a re-uploaded copy
-        if key.startswith("/Uploads/VanBan/") and folder[len("/Uploads/VanBan/"):].isdigit():
-            candidates += [("document", d) for d in self._documents_of_year(int(folder[len("/Uploads/VanBan/"):]))]
+        if key.startswith("/Uploads/VanBan/") and folder[len("/Uploads/VanBan/") :].isdigit():
+            candidates += [
+                ("document", d) for d in self._documents_of_year(int(folder[len("/Uploads/VanBan/") :]))
+            ]
         for kind, i in candidates:
             if kind == "article" and i < self.articles_count:
                 images, attachments = self.article_media(i)
@@ -689,7 +790,17 @@ def _map_block(block: Block, fn) -> Block:
         return Block("ul", items=tuple(_map_parts(item, fn) for item in block.items))
     if block.kind == "img" and block.image is not None:
         ref = block.image
-        return Block("img", image=MediaRef(ref.path, ref.gen_key, ref.size_hint, ref.modified, caption=fn(ref.caption), filename=ref.filename))
+        return Block(
+            "img",
+            image=MediaRef(
+                ref.path,
+                ref.gen_key,
+                ref.size_hint,
+                ref.modified,
+                caption=fn(ref.caption),
+                filename=ref.filename,
+            ),
+        )
     return block
 
 

@@ -28,56 +28,123 @@ LEADERS = (
     "Thứ trưởng Nguyễn Trọng Thừa",
 )
 PROVINCES = (
-    "Hà Nội", "Hải Phòng", "Đà Nẵng", "TP. Hồ Chí Minh", "Cần Thơ", "Quảng Ninh", "Nghệ An",
-    "Thanh Hóa", "Thừa Thiên Huế", "Lâm Đồng", "Đắk Lắk", "Lào Cai", "Điện Biên", "Bắc Ninh",
-    "Hà Giang", "Sơn La", "Quảng Nam", "Bình Định", "Khánh Hòa", "An Giang", "Kiên Giang",
-    "Cà Mau", "Thái Nguyên", "Nam Định", "Ninh Bình", "Phú Thọ", "Vĩnh Long", "Bến Tre",
+    "Hà Nội",
+    "Hải Phòng",
+    "Đà Nẵng",
+    "TP. Hồ Chí Minh",
+    "Cần Thơ",
+    "Quảng Ninh",
+    "Nghệ An",
+    "Thanh Hóa",
+    "Thừa Thiên Huế",
+    "Lâm Đồng",
+    "Đắk Lắk",
+    "Lào Cai",
+    "Điện Biên",
+    "Bắc Ninh",
+    "Hà Giang",
+    "Sơn La",
+    "Quảng Nam",
+    "Bình Định",
+    "Khánh Hòa",
+    "An Giang",
+    "Kiên Giang",
+    "Cà Mau",
+    "Thái Nguyên",
+    "Nam Định",
+    "Ninh Bình",
+    "Phú Thọ",
+    "Vĩnh Long",
+    "Bến Tre",
 )
 UNITS = (
-    "Vụ Tổ chức - Biên chế", "Vụ Công chức - Viên chức", "Vụ Chính quyền địa phương",
-    "Vụ Cải cách hành chính", "Ban Tôn giáo Chính phủ", "Ban Thi đua - Khen thưởng Trung ương",
-    "Cục Văn thư và Lưu trữ nhà nước", "Vụ Tổ chức phi chính phủ", "Thanh tra Bộ",
-    "Học viện Hành chính", "Viện Khoa học tổ chức nhà nước", "Trung tâm Thông tin",
-    "Vụ Pháp chế", "Vụ Hợp tác quốc tế", "Vụ Tiền lương", "Văn phòng Bộ",
+    "Vụ Tổ chức - Biên chế",
+    "Vụ Công chức - Viên chức",
+    "Vụ Chính quyền địa phương",
+    "Vụ Cải cách hành chính",
+    "Ban Tôn giáo Chính phủ",
+    "Ban Thi đua - Khen thưởng Trung ương",
+    "Cục Văn thư và Lưu trữ nhà nước",
+    "Vụ Tổ chức phi chính phủ",
+    "Thanh tra Bộ",
+    "Học viện Hành chính",
+    "Viện Khoa học tổ chức nhà nước",
+    "Trung tâm Thông tin",
+    "Vụ Pháp chế",
+    "Vụ Hợp tác quốc tế",
+    "Vụ Tiền lương",
+    "Văn phòng Bộ",
 )
 GUESTS = (
-    "Đoàn công tác Bộ Nội vụ Lào", "Đại sứ Đan Mạch tại Việt Nam", "Đoàn đại biểu Bộ Nhân sự Hàn Quốc",
-    "Đoàn công tác Cơ quan Phát triển Liên hợp quốc", "Đoàn công tác Bộ Nội vụ Campuchia",
-    "Đại diện Ngân hàng Thế giới tại Việt Nam", "Đoàn đại biểu Cục Lưu trữ quốc gia Pháp",
+    "Đoàn công tác Bộ Nội vụ Lào",
+    "Đại sứ Đan Mạch tại Việt Nam",
+    "Đoàn đại biểu Bộ Nhân sự Hàn Quốc",
+    "Đoàn công tác Cơ quan Phát triển Liên hợp quốc",
+    "Đoàn công tác Bộ Nội vụ Campuchia",
+    "Đại diện Ngân hàng Thế giới tại Việt Nam",
+    "Đoàn đại biểu Cục Lưu trữ quốc gia Pháp",
 )
 CATEGORY_TOPICS: dict[str, tuple[str, ...]] = {
     "hoat-dong-cua-bo": (
-        "công tác xây dựng Đảng", "công tác tổ chức nhà nước", "chương trình công tác năm",
-        "công tác thanh tra công vụ", "hợp tác quốc tế về công vụ", "công tác pháp chế",
+        "công tác xây dựng Đảng",
+        "công tác tổ chức nhà nước",
+        "chương trình công tác năm",
+        "công tác thanh tra công vụ",
+        "hợp tác quốc tế về công vụ",
+        "công tác pháp chế",
     ),
     "tin-dia-phuong": (
-        "công tác nội vụ", "sắp xếp tổ chức bộ máy", "tuyển dụng công chức cấp xã",
-        "chính quyền cơ sở", "quản lý địa giới hành chính", "bầu cử đại biểu Hội đồng nhân dân",
+        "công tác nội vụ",
+        "sắp xếp tổ chức bộ máy",
+        "tuyển dụng công chức cấp xã",
+        "chính quyền cơ sở",
+        "quản lý địa giới hành chính",
+        "bầu cử đại biểu Hội đồng nhân dân",
     ),
     "cai-cach-hanh-chinh": (
-        "cải cách thủ tục hành chính", "cơ chế một cửa, một cửa liên thông", "chỉ số cải cách hành chính",
-        "ứng dụng công nghệ thông tin trong cơ quan nhà nước", "đề án văn hóa công vụ",
+        "cải cách thủ tục hành chính",
+        "cơ chế một cửa, một cửa liên thông",
+        "chỉ số cải cách hành chính",
+        "ứng dụng công nghệ thông tin trong cơ quan nhà nước",
+        "đề án văn hóa công vụ",
         "chương trình tổng thể cải cách hành chính nhà nước",
     ),
     "cong-chuc-vien-chuc": (
-        "thi nâng ngạch công chức", "đào tạo, bồi dưỡng cán bộ, công chức", "đánh giá công chức",
-        "chế độ tiền lương", "tinh giản biên chế", "vị trí việc làm",
+        "thi nâng ngạch công chức",
+        "đào tạo, bồi dưỡng cán bộ, công chức",
+        "đánh giá công chức",
+        "chế độ tiền lương",
+        "tinh giản biên chế",
+        "vị trí việc làm",
     ),
     "thi-dua-khen-thuong": (
-        "phong trào thi đua yêu nước", "công tác thi đua, khen thưởng", "danh hiệu Anh hùng Lao động",
-        "Huân chương Lao động", "Bằng khen của Thủ tướng Chính phủ", "phong trào thi đua chuyên đề",
+        "phong trào thi đua yêu nước",
+        "công tác thi đua, khen thưởng",
+        "danh hiệu Anh hùng Lao động",
+        "Huân chương Lao động",
+        "Bằng khen của Thủ tướng Chính phủ",
+        "phong trào thi đua chuyên đề",
     ),
     "ton-giao": (
-        "công tác tôn giáo", "hoạt động của các tổ chức tôn giáo", "chính sách tự do tín ngưỡng",
-        "Pháp lệnh tín ngưỡng, tôn giáo", "công tác quản lý nhà nước về tôn giáo",
+        "công tác tôn giáo",
+        "hoạt động của các tổ chức tôn giáo",
+        "chính sách tự do tín ngưỡng",
+        "Pháp lệnh tín ngưỡng, tôn giáo",
+        "công tác quản lý nhà nước về tôn giáo",
     ),
     "van-thu-luu-tru": (
-        "công tác văn thư, lưu trữ", "chỉnh lý tài liệu lưu trữ", "số hóa tài liệu lưu trữ",
-        "Luật Lưu trữ", "triển lãm tài liệu lưu trữ", "bảo quản tài liệu quý hiếm",
+        "công tác văn thư, lưu trữ",
+        "chỉnh lý tài liệu lưu trữ",
+        "số hóa tài liệu lưu trữ",
+        "Luật Lưu trữ",
+        "triển lãm tài liệu lưu trữ",
+        "bảo quản tài liệu quý hiếm",
     ),
     "to-chuc-phi-chinh-phu": (
-        "quản lý hội, quỹ xã hội, quỹ từ thiện", "hoạt động của các hội đặc thù",
-        "tổ chức phi chính phủ nước ngoài", "Nghị định về tổ chức, hoạt động và quản lý hội",
+        "quản lý hội, quỹ xã hội, quỹ từ thiện",
+        "hoạt động của các hội đặc thù",
+        "tổ chức phi chính phủ nước ngoài",
+        "Nghị định về tổ chức, hoạt động và quản lý hội",
     ),
 }
 TITLE_FORMS = (
@@ -95,8 +162,12 @@ TITLE_FORMS = (
     "Nâng cao hiệu quả {topic} giai đoạn {year}-{year_next}",
 )
 AWARDS = (
-    "Huân chương Lao động hạng Nhất", "Huân chương Lao động hạng Ba", "Cờ thi đua của Chính phủ",
-    "Bằng khen của Bộ trưởng Bộ Nội vụ", "Huân chương Độc lập hạng Ba", "Kỷ niệm chương Vì sự nghiệp Nội vụ",
+    "Huân chương Lao động hạng Nhất",
+    "Huân chương Lao động hạng Ba",
+    "Cờ thi đua của Chính phủ",
+    "Bằng khen của Bộ trưởng Bộ Nội vụ",
+    "Huân chương Độc lập hạng Ba",
+    "Kỷ niệm chương Vì sự nghiệp Nội vụ",
 )
 LEAD_FORMS = (
     "Ngày {day}/{month}, tại {place}, {unit} đã tổ chức hội nghị về {topic}.",
@@ -127,8 +198,11 @@ SENTENCES = (
     "Hội nghị cũng đã nghe các tham luận của Sở Nội vụ các tỉnh, thành phố về kinh nghiệm triển khai {topic}.",
 )
 SUBHEADINGS = (
-    "Những kết quả nổi bật", "Một số tồn tại, hạn chế", "Nhiệm vụ trọng tâm năm {year_next}",
-    "Kiến nghị, đề xuất", "Phương hướng trong thời gian tới",
+    "Những kết quả nổi bật",
+    "Một số tồn tại, hạn chế",
+    "Nhiệm vụ trọng tâm năm {year_next}",
+    "Kiến nghị, đề xuất",
+    "Phương hướng trong thời gian tới",
 )
 LIST_ITEMS = (
     "Tiếp tục hoàn thiện thể chế về {topic}",
@@ -146,7 +220,14 @@ CAPTION_FORMS = (
     "{leader} trao {award} cho đại diện {unit}.",
     "Lãnh đạo tỉnh {province} báo cáo kết quả {topic}.",
 )
-CREDITS = ("TTXVN/VNP", "Theo Vietnam+", "Minh Sơn - TTXVN", "Thanh Hà", "Hoàng Anh - Trung tâm Thông tin", "Ngọc Lan")
+CREDITS = (
+    "TTXVN/VNP",
+    "Theo Vietnam+",
+    "Minh Sơn - TTXVN",
+    "Thanh Hà",
+    "Hoàng Anh - Trung tâm Thông tin",
+    "Ngọc Lan",
+)
 LINK_PHRASES = ("Xem chi tiết", "Toàn văn báo cáo", "Xem thêm")
 
 # Legal documents: (Loại văn bản, the symbol after the number, issuer, usual signer)
@@ -159,8 +240,16 @@ DOC_TYPES = (
     ("Chỉ thị", "CT-TTg", "Thủ tướng Chính phủ", "Nguyễn Tấn Dũng"),
     ("Hướng dẫn", "HD-BNV", "Bộ Nội vụ", "Văn Tất Thu"),
 )
-DOC_FIELDS = ("Tổ chức bộ máy", "Công chức, viên chức", "Cải cách hành chính", "Thi đua, khen thưởng",
-              "Tôn giáo", "Văn thư, lưu trữ", "Chính quyền địa phương", "Tiền lương")
+DOC_FIELDS = (
+    "Tổ chức bộ máy",
+    "Công chức, viên chức",
+    "Cải cách hành chính",
+    "Thi đua, khen thưởng",
+    "Tôn giáo",
+    "Văn thư, lưu trữ",
+    "Chính quyền địa phương",
+    "Tiền lương",
+)
 DOC_STATUSES = ("Còn hiệu lực", "Còn hiệu lực", "Còn hiệu lực", "Hết hiệu lực một phần", "Hết hiệu lực")
 DOC_ABSTRACTS = (
     "Quy định về {topic}",
@@ -197,30 +286,54 @@ SEED_ARTICLE = SeedArticle(
 )
 
 STATIC_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("gioi-thieu-chung", "Giới thiệu chung", (
-        "Bộ Nội vụ là cơ quan của Chính phủ, thực hiện chức năng quản lý nhà nước về tổ chức hành chính, sự nghiệp nhà nước; chính quyền địa phương, địa giới hành chính; cán bộ, công chức, viên chức nhà nước.",
-        "Bộ Nội vụ còn quản lý nhà nước về hội, tổ chức phi chính phủ; văn thư, lưu trữ nhà nước; tôn giáo; thi đua, khen thưởng và quản lý nhà nước các dịch vụ công thuộc lĩnh vực quản lý của Bộ theo quy định của pháp luật.",
-    )),
-    ("chuc-nang-nhiem-vu", "Chức năng, nhiệm vụ", (
-        "Trình Chính phủ dự án luật, dự thảo nghị quyết của Quốc hội, dự án pháp lệnh, dự thảo nghị quyết của Ủy ban Thường vụ Quốc hội; dự thảo nghị định của Chính phủ theo chương trình, kế hoạch xây dựng pháp luật hằng năm của Bộ.",
-        "Chỉ đạo, hướng dẫn, kiểm tra và tổ chức thực hiện các văn bản quy phạm pháp luật, chiến lược, quy hoạch, kế hoạch, chương trình, dự án, đề án đã được phê duyệt thuộc phạm vi quản lý nhà nước của Bộ.",
-    )),
-    ("co-cau-to-chuc", "Cơ cấu tổ chức", (
-        "Cơ cấu tổ chức của Bộ Nội vụ gồm các vụ, cục, thanh tra, văn phòng và các đơn vị sự nghiệp trực thuộc.",
-        "Các tổ chức giúp Bộ trưởng thực hiện chức năng quản lý nhà nước gồm: Vụ Tổ chức - Biên chế; Vụ Chính quyền địa phương; Vụ Công chức - Viên chức; Vụ Tiền lương; Vụ Cải cách hành chính; Vụ Pháp chế; Vụ Hợp tác quốc tế; Thanh tra Bộ; Văn phòng Bộ.",
-    )),
-    ("lanh-dao-bo", "Lãnh đạo Bộ", (
-        "Bộ trưởng: Nguyễn Thái Bình.",
-        "Thứ trưởng: Trần Anh Tuấn; Văn Tất Thu; Nguyễn Duy Thăng; Nguyễn Tiến Dĩnh; Trần Thị Hà; Nguyễn Trọng Thừa.",
-    )),
-    ("lich-su-phat-trien", "Lịch sử phát triển", (
-        "Ngày 28 tháng 8 năm 1945, Chủ tịch Hồ Chí Minh thay mặt Chính phủ lâm thời nước Việt Nam Dân chủ Cộng hòa ra Tuyên cáo về việc thành lập Chính phủ, trong đó có Bộ Nội vụ.",
-        "Trải qua hơn 70 năm xây dựng và phát triển, Bộ Nội vụ đã nhiều lần được kiện toàn về tổ chức, chức năng, nhiệm vụ để đáp ứng yêu cầu của từng thời kỳ cách mạng.",
-    )),
-    ("lien-he", "Liên hệ", (
-        "Cổng thông tin điện tử Bộ Nội vụ, số 8 Tôn Thất Thuyết, quận Cầu Giấy, Hà Nội.",
-        "Điện thoại: 080.46347; Fax: 080.46347; Thư điện tử: banbientap@moha.gov.vn.",
-    )),
+    (
+        "gioi-thieu-chung",
+        "Giới thiệu chung",
+        (
+            "Bộ Nội vụ là cơ quan của Chính phủ, thực hiện chức năng quản lý nhà nước về tổ chức hành chính, sự nghiệp nhà nước; chính quyền địa phương, địa giới hành chính; cán bộ, công chức, viên chức nhà nước.",
+            "Bộ Nội vụ còn quản lý nhà nước về hội, tổ chức phi chính phủ; văn thư, lưu trữ nhà nước; tôn giáo; thi đua, khen thưởng và quản lý nhà nước các dịch vụ công thuộc lĩnh vực quản lý của Bộ theo quy định của pháp luật.",
+        ),
+    ),
+    (
+        "chuc-nang-nhiem-vu",
+        "Chức năng, nhiệm vụ",
+        (
+            "Trình Chính phủ dự án luật, dự thảo nghị quyết của Quốc hội, dự án pháp lệnh, dự thảo nghị quyết của Ủy ban Thường vụ Quốc hội; dự thảo nghị định của Chính phủ theo chương trình, kế hoạch xây dựng pháp luật hằng năm của Bộ.",
+            "Chỉ đạo, hướng dẫn, kiểm tra và tổ chức thực hiện các văn bản quy phạm pháp luật, chiến lược, quy hoạch, kế hoạch, chương trình, dự án, đề án đã được phê duyệt thuộc phạm vi quản lý nhà nước của Bộ.",
+        ),
+    ),
+    (
+        "co-cau-to-chuc",
+        "Cơ cấu tổ chức",
+        (
+            "Cơ cấu tổ chức của Bộ Nội vụ gồm các vụ, cục, thanh tra, văn phòng và các đơn vị sự nghiệp trực thuộc.",
+            "Các tổ chức giúp Bộ trưởng thực hiện chức năng quản lý nhà nước gồm: Vụ Tổ chức - Biên chế; Vụ Chính quyền địa phương; Vụ Công chức - Viên chức; Vụ Tiền lương; Vụ Cải cách hành chính; Vụ Pháp chế; Vụ Hợp tác quốc tế; Thanh tra Bộ; Văn phòng Bộ.",
+        ),
+    ),
+    (
+        "lanh-dao-bo",
+        "Lãnh đạo Bộ",
+        (
+            "Bộ trưởng: Nguyễn Thái Bình.",
+            "Thứ trưởng: Trần Anh Tuấn; Văn Tất Thu; Nguyễn Duy Thăng; Nguyễn Tiến Dĩnh; Trần Thị Hà; Nguyễn Trọng Thừa.",
+        ),
+    ),
+    (
+        "lich-su-phat-trien",
+        "Lịch sử phát triển",
+        (
+            "Ngày 28 tháng 8 năm 1945, Chủ tịch Hồ Chí Minh thay mặt Chính phủ lâm thời nước Việt Nam Dân chủ Cộng hòa ra Tuyên cáo về việc thành lập Chính phủ, trong đó có Bộ Nội vụ.",
+            "Trải qua hơn 70 năm xây dựng và phát triển, Bộ Nội vụ đã nhiều lần được kiện toàn về tổ chức, chức năng, nhiệm vụ để đáp ứng yêu cầu của từng thời kỳ cách mạng.",
+        ),
+    ),
+    (
+        "lien-he",
+        "Liên hệ",
+        (
+            "Cổng thông tin điện tử Bộ Nội vụ, số 8 Tôn Thất Thuyết, quận Cầu Giấy, Hà Nội.",
+            "Điện thoại: 080.46347; Fax: 080.46347; Thư điện tử: banbientap@moha.gov.vn.",
+        ),
+    ),
 )
 
 VN_WEEKDAYS = ("Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật")
@@ -243,9 +356,16 @@ class Slots:
 
     def fill(self, form: str, rng: random.Random, **extra: object) -> str:
         return form.format(
-            leader=self.leader, province=self.province, unit=self.unit, guest=self.guest,
-            topic=self.topic, award=self.award, year=self.year, year_next=self.year + 1,
-            count=rng.randrange(12, 480), place=f"Hà Nội" if rng.random() < 0.5 else f"tỉnh {self.province}",
+            leader=self.leader,
+            province=self.province,
+            unit=self.unit,
+            guest=self.guest,
+            topic=self.topic,
+            award=self.award,
+            year=self.year,
+            year_next=self.year + 1,
+            count=rng.randrange(12, 480),
+            place="Hà Nội" if rng.random() < 0.5 else f"tỉnh {self.province}",
             **extra,
         )
 
@@ -253,9 +373,13 @@ class Slots:
 def pick_slots(rng: random.Random, category_slug: str, year: int) -> Slots:
     """Choose the people, place and topic of one article of `category_slug`."""
     return Slots(
-        leader=rng.choice(LEADERS), province=rng.choice(PROVINCES), unit=rng.choice(UNITS),
-        guest=rng.choice(GUESTS), topic=rng.choice(CATEGORY_TOPICS.get(category_slug, CATEGORY_TOPICS["hoat-dong-cua-bo"])),
-        award=rng.choice(AWARDS), year=year,
+        leader=rng.choice(LEADERS),
+        province=rng.choice(PROVINCES),
+        unit=rng.choice(UNITS),
+        guest=rng.choice(GUESTS),
+        topic=rng.choice(CATEGORY_TOPICS.get(category_slug, CATEGORY_TOPICS["hoat-dong-cua-bo"])),
+        award=rng.choice(AWARDS),
+        year=year,
     )
 
 
@@ -309,7 +433,7 @@ def parse_credit(credit: str | None) -> tuple[str | None, str | None]:
     if credit is None:
         return None, None
     if credit.startswith("Theo "):
-        return None, credit[len("Theo "):]
+        return None, credit[len("Theo ") :]
     if " - " in credit:
         author, source = credit.split(" - ", 1)
         return author, source

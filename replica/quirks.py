@@ -71,7 +71,11 @@ def windows_1258_decomposed(text: str) -> bytes:
     """`text` as Vietnamese Windows wrote it in windows-1258: base letter (with its shape mark
     precomposed, e.g. `ô`) followed by the combining tone mark; anything else as a character
     reference. Python's cp1258 decoder gives back the combining marks (field-notes.md)."""
-    return unicodedata.normalize("NFC", text).translate(_cp1258_table()).encode("cp1258", errors="xmlcharrefreplace")
+    return (
+        unicodedata.normalize("NFC", text)
+        .translate(_cp1258_table())
+        .encode("cp1258", errors="xmlcharrefreplace")
+    )
 
 
 @functools.cache
@@ -82,7 +86,9 @@ def _cp1258_table() -> dict[int, str]:
         decomposed = unicodedata.normalize("NFD", char)
         tones = "".join(c for c in decomposed if c in _TONES)
         if tones:
-            table[ord(char)] = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES)) + tones
+            table[ord(char)] = (
+                unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES)) + tones
+            )
     return table
 
 
@@ -160,7 +166,9 @@ def postback_page(seed: int, tabid: int, pages: int, body: bytes) -> int | None:
     if not state.startswith("/wEPDwUKMTI3"):
         return None
     try:
-        vs_tabid, vs_page, _ = base64.b64decode(state[len("/wEPDwUKMTI3"):], validate=True).decode().split("|")
+        vs_tabid, vs_page, _ = (
+            base64.b64decode(state[len("/wEPDwUKMTI3") :], validate=True).decode().split("|")
+        )
     except (ValueError, UnicodeDecodeError):
         return None
     if not vs_tabid.isdigit() or int(vs_tabid) != tabid or not vs_page.isdigit():
@@ -181,7 +189,7 @@ def split_session(path: str) -> tuple[str | None, str]:
     match = SESSION_PREFIX.match(path)
     if not match:
         return None, path
-    return match.group(1), path[match.end():] or "/"
+    return match.group(1), path[match.end() :] or "/"
 
 
 def session_links(page: bytes, session_id: str) -> bytes:

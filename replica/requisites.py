@@ -52,4 +52,10 @@ TEXT_FILES: dict[str, tuple[str, str]] = {
     "/js/jquery.js": ("application/x-javascript", JQUERY_JS),
     "/js/dnncore.js": ("application/x-javascript", DNNCORE_JS),
 }
-GIF_FILES = ("/images/bg.gif", "/images/logo.gif", "/images/banner.gif", "/images/no-image.gif", "/images/banner-chinhphu.gif")
+GIF_FILES = (
+    "/images/bg.gif",
+    "/images/logo.gif",
+    "/images/banner.gif",
+    "/images/no-image.gif",
+    "/images/banner-chinhphu.gif",
+)

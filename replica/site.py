@@ -31,7 +31,7 @@ from replica import content, quirks, requisites
 from replica.catalog import Catalog, media_key
 from replica.media import make_media
 from replica.reply import Reply
-from replica.skins import SKINS, Skin, TextStyle, esc, text_style, vn_date
+from replica.skins import SKINS, Skin, esc, text_style, vn_date
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,11 @@ CHARSETS: dict[str, tuple[str, str]] = {
     "header-latin1": ("ISO-8859-1", "utf-8"),  # IIS default in the header, the truth in <meta>
     "meta-cp1252": ("utf-8", "windows-1252"),  # a stale template <meta>, the truth in the header
 }
-ASPNET_HEADERS = [("Cache-Control", "private"), ("X-AspNet-Version", "2.0.50727"), ("X-Powered-By", "ASP.NET")]
+ASPNET_HEADERS = [
+    ("Cache-Control", "private"),
+    ("X-AspNet-Version", "2.0.50727"),
+    ("X-Powered-By", "ASP.NET"),
+]
 SLOW_DELAY_S = 3.0
 SOFT_404_TEXT = "Bài viết không tồn tại hoặc đã bị xóa."
 HOME_PATHS = ("/", "/default.aspx", "/Default.aspx")
@@ -56,7 +60,9 @@ HOME_PATHS = ("/", "/default.aspx", "/Default.aspx")
 class Site:
     """One replica of the legacy site, deterministic from (seed, scale, skin, revision)."""
 
-    def __init__(self, seed: int = 1, scale: str | int = "test", skin: str = "classic", revision: int = 0) -> None:
+    def __init__(
+        self, seed: int = 1, scale: str | int = "test", skin: str = "classic", revision: int = 0
+    ) -> None:
         if skin not in SKINS:
             raise ValueError(f"unknown skin {skin!r} (expected one of {', '.join(SKINS)})")
         self.seed = seed
@@ -103,7 +109,9 @@ class Site:
         """The reply to one request for an absolute http://moha.gov.vn/ or www. URL."""
         method = method.upper()
         if method not in ("GET", "HEAD", "POST"):
-            reply = self._error_page(405, "Method Not Allowed", "The HTTP verb used to access this page is not allowed.")
+            reply = self._error_page(
+                405, "Method Not Allowed", "The HTTP verb used to access this page is not allowed."
+            )
             reply.headers.append(("Allow", "GET, HEAD, POST"))
             return reply
         parts = urlsplit(url)
@@ -117,11 +125,19 @@ class Site:
                 self._failed_once.add(key)
             if first:
                 log.debug("replica: first request of %s fails with 500", key)
-                return self._error_page(500, "Internal Server Error", "Runtime Error: An application error occurred on the server.")
+                return self._error_page(
+                    500,
+                    "Internal Server Error",
+                    "Runtime Error: An application error occurred on the server.",
+                )
         reply = self._route(method, host, path, query, body)
         if key in self.slow_paths:
             reply.delay_s = SLOW_DELAY_S
-        if session is not None and reply.status == 200 and (reply.header("Content-Type") or "").startswith("text/html"):
+        if (
+            session is not None
+            and reply.status == 200
+            and (reply.header("Content-Type") or "").startswith("text/html")
+        ):
             # Every charset the site uses is ASCII-compatible, so links are rewritten on the bytes.
             reply.body = quirks.session_links(reply.body, session)
         return reply
@@ -138,8 +154,12 @@ class Site:
         if path in HOME_PATHS:
             if "tabid" in q:
                 return self._default_aspx(method, path, query, q, body)
-            return self._html(self.skin.frame(title=self.skin.page_title("Trang chủ"), main=self.skin.home_main(),
-                                              meta_charset="utf-8"), gzip=True)
+            return self._html(
+                self.skin.frame(
+                    title=self.skin.page_title("Trang chủ"), main=self.skin.home_main(), meta_charset="utf-8"
+                ),
+                gzip=True,
+            )
         if path.startswith("/tin-tuc-su-kien/"):
             return self._news_path(method, path, query, body)
         if path.startswith("/tabid/"):
@@ -181,7 +201,7 @@ class Site:
 
     def _news_path(self, method: str, path: str, query: str, body: bytes) -> Reply:
         cat = self.catalog
-        rest = path[len("/tin-tuc-su-kien/"):]
+        rest = path[len("/tin-tuc-su-kien/") :]
         if "/" not in rest:
             # /tin-tuc-su-kien/<category-slug>-<tabid>.html
             for c, category in enumerate(cat.categories):
@@ -205,7 +225,13 @@ class Site:
     def _dnn_path(self, path: str) -> Reply:
         bits = path.split("/")
         # ['', 'tabid', T, 'catid', C, 'item', I, 'slug.aspx']
-        if len(bits) != 8 or bits[1] != "tabid" or bits[3] != "catid" or bits[5] != "item" or not bits[7].endswith(".aspx"):
+        if (
+            len(bits) != 8
+            or bits[1] != "tabid"
+            or bits[3] != "catid"
+            or bits[5] != "item"
+            or not bits[7].endswith(".aspx")
+        ):
             return self._not_found(path)
         if not (bits[2].isdigit() and bits[4].isdigit() and bits[6].isdigit()):
             return self._not_found(path)
@@ -240,9 +266,15 @@ class Site:
         style = text_style(spec.encoding)
         header_cs, meta_cs = CHARSETS[spec.encoding]
         main = self.skin.article_main(spec, style)
-        page = self.skin.frame(title=self.skin.page_title(spec.title), main=main, meta_charset=meta_cs,
-                               form_action=spec.canonical_path)
-        return self._html(page, encoding=spec.encoding, header_charset=header_cs, gzip=spec.gzip, chunked=spec.chunked)
+        page = self.skin.frame(
+            title=self.skin.page_title(spec.title),
+            main=main,
+            meta_charset=meta_cs,
+            form_action=spec.canonical_path,
+        )
+        return self._html(
+            page, encoding=spec.encoding, header_charset=header_cs, gzip=spec.gzip, chunked=spec.chunked
+        )
 
     def _print(self, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
@@ -258,18 +290,24 @@ class Site:
         text = q.get("itemid", "")
         n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
         title = self.catalog.headline(n).title if n is not None else ""
-        main = (f'<h2>Gửi bài viết qua thư điện tử</h2><p>{esc(title)}</p>'
-                '<table><tr><td>Người gửi:</td><td><input name="txtFrom" /></td></tr>'
-                '<tr><td>Người nhận:</td><td><input name="txtTo" /></td></tr></table>'
-                '<input type="submit" name="btnSend" value="Gửi" />')
-        return self._html(self.skin.frame(title=self.skin.page_title("Gửi email"), main=main, meta_charset="utf-8"))
+        main = (
+            f"<h2>Gửi bài viết qua thư điện tử</h2><p>{esc(title)}</p>"
+            '<table><tr><td>Người gửi:</td><td><input name="txtFrom" /></td></tr>'
+            '<tr><td>Người nhận:</td><td><input name="txtTo" /></td></tr></table>'
+            '<input type="submit" name="btnSend" value="Gửi" />'
+        )
+        return self._html(
+            self.skin.frame(title=self.skin.page_title("Gửi email"), main=main, meta_charset="utf-8")
+        )
 
     def _legacy_redirect(self, host: str, q: dict[str, str]) -> Reply:
         text = q.get("id", "")
         n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
         if n is None:
             return self._not_found("/TinTuc.aspx")
-        return _redirect(301, "Moved Permanently", f"http://{host}/Redirect.aspx?ItemID={self.catalog.item_id(n)}")
+        return _redirect(
+            301, "Moved Permanently", f"http://{host}/Redirect.aspx?ItemID={self.catalog.item_id(n)}"
+        )
 
     def _redirect_step(self, host: str, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
@@ -295,22 +333,32 @@ class Site:
                 f'<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{quirks.eventvalidation(self.seed, category.tabid, pages)}" />'
             )
             pager = self.skin.pager_postback(page, pages)
-            script = ('<script type="text/javascript">\n//<![CDATA[\nvar theForm = document.forms[\'Form\'];\n'
-                      'function __doPostBack(eventTarget, eventArgument) {\n'
-                      '    if (!theForm.onsubmit || (theForm.onsubmit() != false)) {\n'
-                      '        theForm.__EVENTTARGET.value = eventTarget;\n'
-                      '        theForm.__EVENTARGUMENT.value = eventArgument;\n'
-                      '        theForm.submit();\n    }\n}\n//]]>\n</script>\n')
+            script = (
+                "<script type=\"text/javascript\">\n//<![CDATA[\nvar theForm = document.forms['Form'];\n"
+                "function __doPostBack(eventTarget, eventArgument) {\n"
+                "    if (!theForm.onsubmit || (theForm.onsubmit() != false)) {\n"
+                "        theForm.__EVENTTARGET.value = eventTarget;\n"
+                "        theForm.__EVENTARGUMENT.value = eventArgument;\n"
+                "        theForm.submit();\n    }\n}\n//]]>\n</script>\n"
+            )
         else:
             page = page or 1
             if not 1 <= page <= pages:
                 return self._soft_404()
-            pager = self.skin.pager_query(category.tabid, page, pages, f"/Default.aspx?tabid={category.tabid}")
+            pager = self.skin.pager_query(
+                category.tabid, page, pages, f"/Default.aspx?tabid={category.tabid}"
+            )
             script = ""
         main = self.skin.listing_main(c, page, pager)
         title = category.name if page == 1 else f"{category.name} - Trang {page}"
-        html_text = self.skin.frame(title=self.skin.page_title(title), main=main, meta_charset="utf-8",
-                                    form_action=action, hidden=hidden, head_extra=script)
+        html_text = self.skin.frame(
+            title=self.skin.page_title(title),
+            main=main,
+            meta_charset="utf-8",
+            form_action=action,
+            hidden=hidden,
+            head_extra=script,
+        )
         return self._html(html_text, gzip=True, chunked=(c % 2 == 1))
 
     # ------------------------------------------------------------------ documents
@@ -324,7 +372,9 @@ class Site:
             if d is None:
                 return self._soft_404()
             doc = cat.document(d)
-            page = self.skin.frame(title=self.skin.page_title(doc.title), main=self.skin.document_main(doc), meta_charset="utf-8")
+            page = self.skin.frame(
+                title=self.skin.page_title(doc.title), main=self.skin.document_main(doc), meta_charset="utf-8"
+            )
             return self._html(page, gzip=(d % 2 == 0), chunked=(d % 3 == 0))
         index = cat.doc_index()
         wanted = list(range(cat.documents_count))
@@ -347,31 +397,47 @@ class Site:
         if not 1 <= page <= pages:
             return self._soft_404()
         base = f"/van-ban/Default.aspx?tabid={cat.documents_tabid}" + "".join(f"&{k}={v}" for k, v in filters)
-        docs = [cat.document(d) for d in wanted[(page - 1) * 20: page * 20]]
+        docs = [cat.document(d) for d in wanted[(page - 1) * 20 : page * 20]]
         pager = self.skin.pager_query(cat.documents_tabid, page, pages, base)
-        page_html = self.skin.frame(title=self.skin.page_title(heading), meta_charset="utf-8",
-                                    main=self.skin.document_listing_main(docs, self._doc_filters() if not filters else "", pager, heading))
+        page_html = self.skin.frame(
+            title=self.skin.page_title(heading),
+            meta_charset="utf-8",
+            main=self.skin.document_listing_main(
+                docs, self._doc_filters() if not filters else "", pager, heading
+            ),
+        )
         return self._html(page_html, gzip=True)
 
-    @functools.cache
+    @functools.cache  # noqa: B019 - bounded, pure in the site's knobs
     def _doc_filters(self) -> str:
         """Filter links of the unfiltered document listing (relative to /van-ban/)."""
         cat = self.catalog
         tabid = cat.documents_tabid
-        types = " | ".join(f'<a href="Default.aspx?tabid={tabid}&amp;type={slugify(t[0])}">{esc(t[0])}</a>' for t in content.DOC_TYPES)
+        types = " | ".join(
+            f'<a href="Default.aspx?tabid={tabid}&amp;type={slugify(t[0])}">{esc(t[0])}</a>'
+            for t in content.DOC_TYPES
+        )
         issuers = sorted({(slugify(t[2]), t[2]) for t in content.DOC_TYPES})
-        issuer_links = " | ".join(f'<a href="Default.aspx?tabid={tabid}&amp;issuer={s}">{esc(name)}</a>' for s, name in issuers)
+        issuer_links = " | ".join(
+            f'<a href="Default.aspx?tabid={tabid}&amp;issuer={s}">{esc(name)}</a>' for s, name in issuers
+        )
         years = sorted({y for _, _, y in cat.doc_index()})
         year_links = " | ".join(f'<a href="Default.aspx?tabid={tabid}&amp;year={y}">{y}</a>' for y in years)
-        return (f'<div class="vb-filter"><p>Loại văn bản: {types}</p><p>Cơ quan ban hành: {issuer_links}</p>'
-                f"<p>Năm ban hành: {year_links}</p></div>")
+        return (
+            f'<div class="vb-filter"><p>Loại văn bản: {types}</p><p>Cơ quan ban hành: {issuer_links}</p>'
+            f"<p>Năm ban hành: {year_links}</p></div>"
+        )
 
     # ------------------------------------------------------------------ static pages, traps, admin
 
     def _static_page(self, path: str) -> Reply:
         for page in self.catalog.pages:
             if path == page.path:
-                html_text = self.skin.frame(title=self.skin.page_title(page.title), main=self.skin.static_main(page), meta_charset="utf-8")
+                html_text = self.skin.frame(
+                    title=self.skin.page_title(page.title),
+                    main=self.skin.static_main(page),
+                    meta_charset="utf-8",
+                )
                 return self._html(html_text, chunked=(page.index % 2 == 1))
         return self._not_found(path)
 
@@ -387,32 +453,45 @@ class Site:
             topic = rng.choice(content.CATEGORY_TOPICS["hoat-dong-cua-bo"])
             rows.append(f"<tr><td>{hour:02d}:00</td><td>{esc(leader)} chủ trì họp về {esc(topic)}</td></tr>")
         prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
-        main = (f"<h2>Lịch công tác ngày {vn_date(day)}</h2><table class=\"lct\">{''.join(rows)}</table>"
-                f'<p><a href="/LichCongTac.aspx?date={prev_day.isoformat()}">&laquo; Ngày trước</a> | '
-                f'<a href="/LichCongTac.aspx?date={next_day.isoformat()}">Ngày sau &raquo;</a> | '
-                f'<a href="/LichCongTac.aspx?date={(day + timedelta(days=7)).isoformat()}">Tuần sau</a></p>')
-        return self._html(self.skin.frame(title=self.skin.page_title("Lịch công tác"), main=main, meta_charset="utf-8"))
+        main = (
+            f'<h2>Lịch công tác ngày {vn_date(day)}</h2><table class="lct">{"".join(rows)}</table>'
+            f'<p><a href="/LichCongTac.aspx?date={prev_day.isoformat()}">&laquo; Ngày trước</a> | '
+            f'<a href="/LichCongTac.aspx?date={next_day.isoformat()}">Ngày sau &raquo;</a> | '
+            f'<a href="/LichCongTac.aspx?date={(day + timedelta(days=7)).isoformat()}">Tuần sau</a></p>'
+        )
+        return self._html(
+            self.skin.frame(title=self.skin.page_title("Lịch công tác"), main=main, meta_charset="utf-8")
+        )
 
     def _search(self, q: dict[str, str]) -> Reply:
         text = q.get("q", "")[:500]
         rng = random.Random(f"moha/{self.seed}/search/{text}")
         hits = sorted(rng.sample(range(self.catalog.articles_count), min(5, self.catalog.articles_count)))
         rows = "".join(
-            f'<li><a href="{esc(self.catalog.headline(n).canonical_path)}">{esc(self.catalog.headline(n).title)}</a></li>' for n in hits
+            f'<li><a href="{esc(self.catalog.headline(n).canonical_path)}">{esc(self.catalog.headline(n).title)}</a></li>'
+            for n in hits
         )
         words = ("bo noi vu", "cong chuc", "cai cach")
-        more = " | ".join(f'<a href="/TimKiem.aspx?q={quote((text + " " + w).strip()).replace("%20", "+")}">{esc(w)}</a>' for w in words)
-        main = (f"<h2>Kết quả tìm kiếm: {esc(text)}</h2><ul>{rows}</ul>"
-                f"<p>Tìm kiếm liên quan: {more}</p>")
-        return self._html(self.skin.frame(title=self.skin.page_title("Tìm kiếm"), main=main, meta_charset="utf-8"))
+        more = " | ".join(
+            f'<a href="/TimKiem.aspx?q={quote((text + " " + w).strip()).replace("%20", "+")}">{esc(w)}</a>'
+            for w in words
+        )
+        main = f"<h2>Kết quả tìm kiếm: {esc(text)}</h2><ul>{rows}</ul><p>Tìm kiếm liên quan: {more}</p>"
+        return self._html(
+            self.skin.frame(title=self.skin.page_title("Tìm kiếm"), main=main, meta_charset="utf-8")
+        )
 
     def _admin(self, path: str) -> Reply:
         if path != "/Admin/Login.aspx":
             return _redirect(302, "Found", f"/Admin/Login.aspx?ReturnUrl={quote(path, safe='')}")
-        main = ('<h2>Đăng nhập quản trị</h2><table><tr><td>Tên đăng nhập:</td><td><input name="txtUser" /></td></tr>'
-                '<tr><td>Mật khẩu:</td><td><input type="password" name="txtPass" /></td></tr></table>'
-                '<input type="submit" name="btnLogin" value="Đăng nhập" />')
-        return self._html(self.skin.frame(title=self.skin.page_title("Đăng nhập"), main=main, meta_charset="utf-8"))
+        main = (
+            '<h2>Đăng nhập quản trị</h2><table><tr><td>Tên đăng nhập:</td><td><input name="txtUser" /></td></tr>'
+            '<tr><td>Mật khẩu:</td><td><input type="password" name="txtPass" /></td></tr></table>'
+            '<input type="submit" name="btnLogin" value="Đăng nhập" />'
+        )
+        return self._html(
+            self.skin.frame(title=self.skin.page_title("Đăng nhập"), main=main, meta_charset="utf-8")
+        )
 
     # ------------------------------------------------------------------ media
 
@@ -435,8 +514,15 @@ class Site:
 
     # ------------------------------------------------------------------ replies
 
-    def _html(self, page: str, *, encoding: str = "utf-8", header_charset: str = "utf-8",
-              gzip: bool = False, chunked: bool = False) -> Reply:
+    def _html(
+        self,
+        page: str,
+        *,
+        encoding: str = "utf-8",
+        header_charset: str = "utf-8",
+        gzip: bool = False,
+        chunked: bool = False,
+    ) -> Reply:
         if encoding in ("tcvn3", "vni"):
             data = quirks.latin1_page(page)
         elif encoding == "cp1258":
@@ -447,26 +533,47 @@ class Site:
 
     def _soft_404(self) -> Reply:
         main = f'<div class="news-detail"><p class="error">{SOFT_404_TEXT}</p><p><a href="/">Về trang chủ</a></p></div>'
-        return self._html(self.skin.frame(title=self.skin.page_title("Thông báo"), main=main, meta_charset="utf-8"))
+        return self._html(
+            self.skin.frame(title=self.skin.page_title("Thông báo"), main=main, meta_charset="utf-8")
+        )
 
     def _not_found(self, path: str) -> Reply:
         return self._error_page(404, "Not Found", "The resource cannot be found.", path)
 
     @staticmethod
     def _error_page(status: int, reason: str, message: str, path: str = "") -> Reply:
-        body = (f"<html><head><title>{esc(message)}</title></head><body bgcolor=\"white\">"
-                "<span><h1>Server Error in '/' Application.<hr width=100% size=1 color=silver></h1>"
-                f"<h2> <i>{esc(message)}</i> </h2></span>"
-                + (f"<b> Requested URL: </b>{esc(path)}<br><br>" if path else "")
-                + "<hr width=100% size=1 color=silver><b>Version Information:</b>&nbsp;Microsoft .NET Framework Version:2.0.50727.3634; ASP.NET Version:2.0.50727.3634"
-                "</body></html>")
+        body = (
+            f'<html><head><title>{esc(message)}</title></head><body bgcolor="white">'
+            "<span><h1>Server Error in '/' Application.<hr width=100% size=1 color=silver></h1>"
+            f"<h2> <i>{esc(message)}</i> </h2></span>"
+            + (f"<b> Requested URL: </b>{esc(path)}<br><br>" if path else "")
+            + "<hr width=100% size=1 color=silver><b>Version Information:</b>&nbsp;Microsoft .NET Framework Version:2.0.50727.3634; ASP.NET Version:2.0.50727.3634"
+            "</body></html>"
+        )
         return _reply(status, reason, "text/html; charset=utf-8", body.encode("utf-8"))
 
 
-def _reply(status: int, reason: str, mime: str, body: bytes, *, gzip: bool = False, chunked: bool = False,
-           etag: str | None = None, last_modified=None) -> Reply:
-    return Reply(status, reason, [("Content-Type", mime), *ASPNET_HEADERS], body, gzip=gzip, chunked=chunked,
-                 etag=etag, last_modified=last_modified)
+def _reply(
+    status: int,
+    reason: str,
+    mime: str,
+    body: bytes,
+    *,
+    gzip: bool = False,
+    chunked: bool = False,
+    etag: str | None = None,
+    last_modified=None,
+) -> Reply:
+    return Reply(
+        status,
+        reason,
+        [("Content-Type", mime), *ASPNET_HEADERS],
+        body,
+        gzip=gzip,
+        chunked=chunked,
+        etag=etag,
+        last_modified=last_modified,
+    )
 
 
 def _redirect(status: int, reason: str, location: str) -> Reply:

@@ -81,7 +81,14 @@ class _Media:
 
 
 def article_paths(spec: ArticleSpec) -> list[str]:
-    return [spec.canonical_path, spec.default_path, spec.reordered_path, spec.dnn_path, spec.print_path, spec.legacy_path]
+    return [
+        spec.canonical_path,
+        spec.default_path,
+        spec.reordered_path,
+        spec.dnn_path,
+        spec.print_path,
+        spec.legacy_path,
+    ]
 
 
 def iter_truth_records(site: Site) -> Iterator[Record]:
@@ -92,20 +99,35 @@ def iter_truth_records(site: Site) -> Iterator[Record]:
         yield article_record(site, cat.article(n), media)
     for d in range(cat.documents_count):
         doc = cat.document(d)
-        paths = [f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={doc.doc_id}",
-                 f"/van-ban/Default.aspx?DocID={doc.doc_id}&tabid={cat.documents_tabid}"]
+        paths = [
+            f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={doc.doc_id}",
+            f"/van-ban/Default.aspx?DocID={doc.doc_id}&tabid={cat.documents_tabid}",
+        ]
         yield Document(
-            source_url=url(paths[0]), old_urls=both_hosts(paths), title=doc.title, doc_id=doc.doc_id,
-            number=doc.number, doc_type=doc.doc_type, issuer=doc.issuer, signer=doc.signer,
-            issued_on=doc.issued_on, effective_on=doc.effective_on, expired_on=doc.expired_on,
-            status=doc.status, field=doc.field, abstract=doc.abstract,
+            source_url=url(paths[0]),
+            old_urls=both_hosts(paths),
+            title=doc.title,
+            doc_id=doc.doc_id,
+            number=doc.number,
+            doc_type=doc.doc_type,
+            issuer=doc.issuer,
+            signer=doc.signer,
+            issued_on=doc.issued_on,
+            effective_on=doc.effective_on,
+            expired_on=doc.expired_on,
+            status=doc.status,
+            field=doc.field,
+            abstract=doc.abstract,
             attachments=tuple(attachment(ref, media) for ref in doc.attachments),
         )
     for page in cat.pages:
         paths = [page.path] + (["/gioi-thieu.aspx"] if page.index == 0 else [])
         paragraphs = [list(p) for p in page.blocks]
         yield Page(
-            source_url=url(page.path), old_urls=both_hosts(paths), title=page.title, slug=page.slug,
+            source_url=url(page.path),
+            old_urls=both_hosts(paths),
+            title=page.title,
+            slug=page.slug,
             body_text="\n\n".join(_text(p) for p in paragraphs),
             body_html="".join(f"<p>{_html_parts(site, p)}</p>" for p in paragraphs),
         )
@@ -116,10 +138,18 @@ def iter_truth_records(site: Site) -> Iterator[Record]:
         sha, size = media.digest(f.gen_key, f.size_hint)
         users = sorted({_user_url(site, kind, i) for kind, i in f.users})
         name = posixpath.basename(unquote(urlsplit(urls[0]).path))
-        records.append(Media(
-            source_url=urls[0], old_urls=both_hosts(f.paths), title=name, url=urls[0], sha256=sha,
-            mime=f.mime, size=size, referenced_by=tuple(users),
-        ))
+        records.append(
+            Media(
+                source_url=urls[0],
+                old_urls=both_hosts(f.paths),
+                title=name,
+                url=urls[0],
+                sha256=sha,
+                mime=f.mime,
+                size=size,
+                referenced_by=tuple(users),
+            )
+        )
     yield from sorted(records, key=lambda r: r.source_url)
 
 
@@ -143,12 +173,23 @@ def article_record(site: Site, spec: ArticleSpec, media: _Media) -> Article:
             sha, _ = media.digest(block.image.gen_key, block.image.size_hint)
             images.append(Image(url=url(block.image.path), caption=block.image.caption, sha256=sha))
     cat = site.catalog
-    related = [url(cat.headline(m).canonical_path) for m in (*cat.older_news(spec.n), *cat.related_news(spec.n))]
+    related = [
+        url(cat.headline(m).canonical_path) for m in (*cat.older_news(spec.n), *cat.related_news(spec.n))
+    ]
     return Article(
-        source_url=url(spec.canonical_path), old_urls=both_hosts(article_paths(spec)), title=spec.title,
-        item_id=spec.item_id, category=spec.category.slug, published_at=spec.published_at, lead=spec.lead,
-        body_text=body_text(spec.blocks), body_html=body_html(site, spec, media), author=author, source=source,
-        images=tuple(images), attachments=tuple(attachment(ref, media) for ref in spec.attachments),
+        source_url=url(spec.canonical_path),
+        old_urls=both_hosts(article_paths(spec)),
+        title=spec.title,
+        item_id=spec.item_id,
+        category=spec.category.slug,
+        published_at=spec.published_at,
+        lead=spec.lead,
+        body_text=body_text(spec.blocks),
+        body_html=body_html(site, spec, media),
+        author=author,
+        source=source,
+        images=tuple(images),
+        attachments=tuple(attachment(ref, media) for ref in spec.attachments),
         related=tuple(related),
     )
 
@@ -208,12 +249,16 @@ def body_html(site: Site, spec: ArticleSpec, media: _Media) -> str:
         elif block.kind == "h2":
             out.append(f"<h3>{_html_parts(site, block.parts, base)}</h3>")
         elif block.kind == "ul":
-            out.append("<ul>" + "".join(f"<li>{_html_parts(site, it, base)}</li>" for it in block.items) + "</ul>")
+            out.append(
+                "<ul>" + "".join(f"<li>{_html_parts(site, it, base)}</li>" for it in block.items) + "</ul>"
+            )
         elif block.kind == "img" and block.image is not None:
             sha, _ = media.digest(block.image.gen_key, block.image.size_hint)
             src = newurls.media_path(sha, url(block.image.path))
-            out.append(f'<figure><img src="{html.escape(src)}" alt=""><figcaption>'
-                       f"{html.escape(block.image.caption, quote=False)}</figcaption></figure>")
+            out.append(
+                f'<figure><img src="{html.escape(src)}" alt=""><figcaption>'
+                f"{html.escape(block.image.caption, quote=False)}</figcaption></figure>"
+            )
     return "".join(out)
 
 
@@ -282,8 +327,12 @@ def build_inventory(site: Site) -> dict[str, Any]:
         spec = cat.headline(n)
         add(spec.legacy_path)
         add(f"/Redirect.aspx?ItemID={spec.item_id}")
-        special[url(spec.legacy_path)] = {"status": 301, "kind": "redirect-chain", "chain": [301, 302, 200],
-                                          "final": url(spec.canonical_path)}
+        special[url(spec.legacy_path)] = {
+            "status": 301,
+            "kind": "redirect-chain",
+            "chain": [301, 302, 200],
+            "final": url(spec.canonical_path),
+        }
     # documents
     tabid = cat.documents_tabid
     add(f"/van-ban/Default.aspx?tabid={tabid}")
@@ -292,26 +341,43 @@ def build_inventory(site: Site) -> dict[str, Any]:
     for t, (type_name, *_rest) in enumerate(content.DOC_TYPES):
         from moha_migrate.slugs import slugify
 
-        _add_doc_pages(add, f"/van-ban/Default.aspx?tabid={tabid}&type={slugify(type_name)}",
-                       sum(1 for i in index if i[0] == t))
+        _add_doc_pages(
+            add,
+            f"/van-ban/Default.aspx?tabid={tabid}&type={slugify(type_name)}",
+            sum(1 for i in index if i[0] == t),
+        )
     for issuer in sorted({i[1] for i in index} | {_issuer_slug(t) for t in content.DOC_TYPES}):
-        _add_doc_pages(add, f"/van-ban/Default.aspx?tabid={tabid}&issuer={issuer}", sum(1 for i in index if i[1] == issuer))
+        _add_doc_pages(
+            add,
+            f"/van-ban/Default.aspx?tabid={tabid}&issuer={issuer}",
+            sum(1 for i in index if i[1] == issuer),
+        )
     for year in sorted({i[2] for i in index}):
-        _add_doc_pages(add, f"/van-ban/Default.aspx?tabid={tabid}&year={year}", sum(1 for i in index if i[2] == year))
+        _add_doc_pages(
+            add, f"/van-ban/Default.aspx?tabid={tabid}&year={year}", sum(1 for i in index if i[2] == year)
+        )
     for d in range(cat.documents_count):
         doc = cat.document(d)
         add(f"/van-ban/Default.aspx?tabid={tabid}&DocID={doc.doc_id}")
         for ref in doc.attachments:
             add(ref.path)
             if ref.size_hint:
-                special[url(ref.path)] = {"status": 200, "kind": "large-attachment", "min_size": ref.size_hint}
+                special[url(ref.path)] = {
+                    "status": 200,
+                    "kind": "large-attachment",
+                    "min_size": ref.size_hint,
+                }
     # static pages, top menu, footer
     for page in cat.pages:
         add(page.path)
     add("/gioi-thieu/lien-he.html", WWW)
     add("/gioi-thieu.aspx")
-    special[url("/gioi-thieu.aspx")] = {"status": 301, "kind": "redirect", "chain": [301, 200],
-                                        "final": url(cat.pages[0].path)}
+    special[url("/gioi-thieu.aspx")] = {
+        "status": 301,
+        "kind": "redirect",
+        "chain": [301, 200],
+        "final": url(cat.pages[0].path),
+    }
     add("/LichCongTac.aspx")
     must_not.add(url("/Admin/Login.aspx"))
     must_not.update(normalize_url(u) for u, _ in EXTERNAL_LINKS)
@@ -330,17 +396,24 @@ def build_inventory(site: Site) -> dict[str, Any]:
     must_list = sorted(must) + postback
     media_files = cat.media_files()
     counts = {
-        "articles": cat.articles_count, "documents": cat.documents_count, "pages": len(cat.pages),
+        "articles": cat.articles_count,
+        "documents": cat.documents_count,
+        "pages": len(cat.pages),
         "media": len(media_files),
         "images": sum(1 for f in media_files.values() if f.mime.startswith("image/")),
         "attachments": sum(1 for f in media_files.values() if not f.mime.startswith("image/")),
         "records": cat.articles_count + cat.documents_count + len(cat.pages) + len(media_files),
         "listing_pages": sum(cat.listing_pages(c) for c in range(len(cat.categories))),
-        "postback_pages": len(postback), "must_capture": len(must_list), "must_not_capture": len(must_not),
+        "postback_pages": len(postback),
+        "must_capture": len(must_list),
+        "must_not_capture": len(must_not),
         "special": len(special),
     }
     return {
-        "seed": site.seed, "scale": site.scale, "skin": site.skin_name, "revision": site.revision,
+        "seed": site.seed,
+        "scale": site.scale,
+        "skin": site.skin_name,
+        "revision": site.revision,
         "must_capture": must_list,
         "may_capture_patterns": may_patterns,
         "must_not_capture": sorted(must_not),
@@ -369,8 +442,14 @@ def _add_doc_pages(add, base: str, count: int) -> None:
         add(f"{base}&page={page}")
 
 
-def _classify_link(site: Site, spec: ArticleSpec, link: Link, must: set[str], must_not: set[str],
-                   special: dict[str, dict[str, Any]]) -> None:
+def _classify_link(
+    site: Site,
+    spec: ArticleSpec,
+    link: Link,
+    must: set[str],
+    must_not: set[str],
+    special: dict[str, dict[str, Any]],
+) -> None:
     href = link.href
     if href.startswith(("javascript:", "mailto:")):
         return
@@ -378,7 +457,7 @@ def _classify_link(site: Site, spec: ArticleSpec, link: Link, must: set[str], mu
     if not absolute.startswith((BARE + "/", WWW + "/")):
         must_not.add(absolute)
         return
-    path_q = absolute[len(BARE):] if absolute.startswith(BARE + "/") else absolute[len(WWW):]
+    path_q = absolute[len(BARE) :] if absolute.startswith(BARE + "/") else absolute[len(WWW) :]
     item = _deleted_item(site, path_q)
     if item is not None:
         special[absolute] = item
@@ -428,8 +507,12 @@ def quirk_urls(site: Site) -> dict[str, list[str]]:
     def kind(k: str) -> list[str]:
         return [u for u, v in specials.items() if v["kind"] == k]
 
-    postback_c = next(c for c, cc in enumerate(cat.categories) if cc.paging == "postback" and cat.listing_pages(c) > 1)
-    query_c = next(c for c, cc in enumerate(cat.categories) if cc.paging == "query" and cat.listing_pages(c) > 1)
+    postback_c = next(
+        c for c, cc in enumerate(cat.categories) if cc.paging == "postback" and cat.listing_pages(c) > 1
+    )
+    query_c = next(
+        c for c, cc in enumerate(cat.categories) if cc.paging == "query" and cat.listing_pages(c) > 1
+    )
     pb = cat.categories[postback_c]
     qc = cat.categories[query_c]
     large = [u for u, v in specials.items() if v["kind"] == "large-attachment"]
@@ -468,8 +551,10 @@ def quirk_urls(site: Site) -> dict[str, list[str]]:
         "chunked": [url(cat.headline(1).canonical_path)],
         "postback-pager": [url(f"/tin-tuc-su-kien/{pb.slug}-{pb.tabid}.html")],
         "query-pager": [url(f"/Default.aspx?tabid={qc.tabid}&page=2")],
-        "document-filters": [url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&type=nghi-dinh"),
-                             url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&year=2012")],
+        "document-filters": [
+            url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&type=nghi-dinh"),
+            url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&year=2012"),
+        ],
         "links-every-form": [url(a.canonical_path)],
     }
     return out

@@ -47,7 +47,9 @@ def truth_records(replica_site: Site) -> list[Record]:
 
 
 @pytest.fixture(scope="session")
-def truth_dir(tmp_path_factory: pytest.TempPathFactory, replica_site: Site, truth_records: list[Record]) -> Path:
+def truth_dir(
+    tmp_path_factory: pytest.TempPathFactory, replica_site: Site, truth_records: list[Record]
+) -> Path:
     out = tmp_path_factory.mktemp("truth")
     write_records(truth_records, out / "records.jsonl")
     (out / "inventory.json").write_text(
@@ -73,10 +75,12 @@ def replica_crawl(tmp_path_factory: pytest.TempPathFactory):
     out = root / "crawl"
     request_log = root / "replica-requests.jsonl"
     with ReplicaServer(Site(seed=1, scale="test"), host="127.0.0.1", port=0, log_path=request_log) as server:
-        result = crawl_site(CrawlOptions(out=out, proxy=server.proxy_url, ignore_crawl_delay=True,
-                                         retry_backoff_s=0.1))
-    return ReplicaCrawl(dir=out, warc_dir=out / "warc", crawl_log=out / "crawl.log",
-                        request_log=request_log, result=result)
+        result = crawl_site(
+            CrawlOptions(out=out, proxy=server.proxy_url, ignore_crawl_delay=True, retry_backoff_s=0.1)
+        )
+    return ReplicaCrawl(
+        dir=out, warc_dir=out / "warc", crawl_log=out / "crawl.log", request_log=request_log, result=result
+    )
 
 
 class ReplicaCrawl:

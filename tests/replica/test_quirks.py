@@ -60,7 +60,9 @@ def font_runs(body: bytes, face: bytes) -> list[bytes]:
 
 
 def iconv_tcvn3(data: bytes) -> str:
-    done = subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=data, capture_output=True, check=True)
+    done = subprocess.run(
+        ["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=data, capture_output=True, check=True
+    )
     return unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
 
 
@@ -110,8 +112,20 @@ def vni_reference(data: bytes) -> str:
     tones = {0xF9: "\u0301", 0xF8: "\u0300", 0xFB: "\u0309", 0xF5: "\u0303", 0xEF: "\u0323"}
     circ = {0xE2: "", 0xE1: "\u0301", 0xE0: "\u0300", 0xE5: "\u0309", 0xE3: "\u0303", 0xE4: "\u0323"}
     breve = {0xEA: "", 0xE9: "\u0301", 0xE8: "\u0300", 0xFA: "\u0309", 0xFC: "\u0303", 0xEB: "\u0323"}
-    single = {0xED: "i\u0301", 0xEC: "i\u0300", 0xE6: "i\u0309", 0xF3: "i\u0303", 0xF2: "i\u0323", 0xEE: "y\u0323",
-              0xCD: "I\u0301", 0xCC: "I\u0300", 0xC6: "I\u0309", 0xD3: "I\u0303", 0xD2: "I\u0323", 0xCE: "Y\u0323"}
+    single = {
+        0xED: "i\u0301",
+        0xEC: "i\u0300",
+        0xE6: "i\u0309",
+        0xF3: "i\u0303",
+        0xF2: "i\u0323",
+        0xEE: "y\u0323",
+        0xCD: "I\u0301",
+        0xCC: "I\u0300",
+        0xC6: "I\u0309",
+        0xD3: "I\u0303",
+        0xD2: "I\u0323",
+        0xCE: "Y\u0323",
+    }
     out: list[str] = []
     i = 0
     while i < len(data):
@@ -188,7 +202,11 @@ def _nfd(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
 
 
 def _meta_charset(body: bytes) -> str:
-    return re.search(rb'<meta http-equiv="Content-Type" content="text/html; charset=([^"]+)"', body).group(1).decode()
+    return (
+        re.search(rb'<meta http-equiv="Content-Type" content="text/html; charset=([^"]+)"', body)
+        .group(1)
+        .decode()
+    )
 
 
 @check("charset-header-conflict")
@@ -215,7 +233,9 @@ def _meta_conflict(site: Site, urls: list[str], truth: dict[str, Record]) -> Non
 def _content(body: bytes, charset: str) -> str:
     text = body.decode(charset, errors="replace")
     start = text.index('<div class="content">')
-    return text[start: text.index('<p class="credit"', start) if '<p class="credit"' in text[start:] else None]
+    return text[
+        start : text.index('<p class="credit"', start) if '<p class="credit"' in text[start:] else None
+    ]
 
 
 @check("word-html")
@@ -223,10 +243,17 @@ def _word(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
     nested = False
     for url in urls:
         body = _content(get(site, url).body, "latin-1")
-        assert "mso-" in body and "<o:p></o:p>" in body and ("<font face=" in body or "font-family:VNI-Times" in body)
+        assert (
+            "mso-" in body
+            and "<o:p></o:p>" in body
+            and ("<font face=" in body or "font-family:VNI-Times" in body)
+        )
         assert "<p class=MsoNormal>&nbsp;<o:p></o:p></p>" in body
         assert body.count("<p ") + body.count("<p>") > body.count("</p>")  # unclosed paragraphs
-        nested |= "<table border=0 cellpadding=0 width=450><tr><td align=center>" in body and "<tr><td align=center style" in body
+        nested |= (
+            "<table border=0 cellpadding=0 width=450><tr><td align=center>" in body
+            and "<tr><td align=center style" in body
+        )
     assert nested, "some Word paste nests an image table with unclosed cells"
 
 
@@ -248,7 +275,7 @@ def _main_text(reply) -> str:
     charset = (reply.header("Content-Type") or "").partition("charset=")[2] or "utf-8"
     text = reply.body.decode(charset.replace("windows-1258", "cp1258"), errors="replace")
     start = text.index('<div class="content">')
-    return text[start: text.index("</div>", start)]
+    return text[start : text.index("</div>", start)]
 
 
 def _same_article(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
@@ -280,7 +307,11 @@ def _media_bytes(site: Site, url: str) -> bytes:
 
 @check("duplicate-image")
 def _duplicate(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
-    records = [r for r in truth.values() if isinstance(r, Media) and sum(1 for u in r.old_urls if u.startswith("http://moha")) > 1]
+    records = [
+        r
+        for r in truth.values()
+        if isinstance(r, Media) and sum(1 for u in r.old_urls if u.startswith("http://moha")) > 1
+    ]
     assert records
     for record in records:
         bare = [u for u in record.old_urls if u.startswith("http://moha.gov.vn/")]
@@ -333,7 +364,10 @@ def _session(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
         reply = get(site, url)
         assert reply.status == 200
         text = reply.body.decode()
-        assert f'href="/(S({quirks.SESSION_ID}))/tin-tuc-su-kien/' in text and 'href="/tin-tuc-su-kien/' not in text
+        assert (
+            f'href="/(S({quirks.SESSION_ID}))/tin-tuc-su-kien/' in text
+            and 'href="/tin-tuc-su-kien/' not in text
+        )
 
 
 @check("calendar-trap")
@@ -372,7 +406,11 @@ def _robots(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
         assert rule in lines
     assert any(re.fullmatch(r"Crawl-delay: \d+", line) for line in lines)
     page = get(site, next(u for u in truth if "/tin-tuc-su-kien/" in u)).body.decode("latin-1")
-    assert 'href="/EmailArticle.aspx?ItemID=' in page and 'href="/TimKiem.aspx?q=' in page and 'href="/Admin/' in page
+    assert (
+        'href="/EmailArticle.aspx?ItemID=' in page
+        and 'href="/TimKiem.aspx?q=' in page
+        and 'href="/Admin/' in page
+    )
 
 
 # ------------------------------------------------------------------ server behaviour
@@ -400,7 +438,7 @@ def _fail_once(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
         results: list[int] = []
         lock = threading.Lock()
 
-        def fetch() -> None:
+        def fetch(url: str = url, lock: threading.Lock = lock, results: list[int] = results) -> None:
             status = get(fresh, url).status
             with lock:
                 results.append(status)
@@ -495,7 +533,9 @@ def _postback(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
     url = urls[0]
     first = get(site, url)
     page1 = _titles(first.body)
-    assert len(page1) == 20 and "__doPostBack('ctl00$ContentPane$ctl01$pager','Page$2')" in first.body.decode()
+    assert (
+        len(page1) == 20 and "__doPostBack('ctl00$ContentPane$ctl01$pager','Page$2')" in first.body.decode()
+    )
     fields = _form(first.body)
     assert {"__VIEWSTATE", "__EVENTVALIDATION", "__EVENTTARGET", "__EVENTARGUMENT"} <= set(fields)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -514,7 +554,15 @@ def _postback(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
     assert post(__EVENTVALIDATION="/wEWBgLxyz") == page1
     assert post(__EVENTARGUMENT="Page$99") == page1
     # A page-2 form posts back to page 1 with its own hidden fields.
-    fields = _form(get(site, url, "POST", urlencode(dict(fields, __EVENTTARGET=quirks.PAGER_TARGET, __EVENTARGUMENT="Page$2")).encode(), headers).body)
+    fields = _form(
+        get(
+            site,
+            url,
+            "POST",
+            urlencode(dict(fields, __EVENTTARGET=quirks.PAGER_TARGET, __EVENTARGUMENT="Page$2")).encode(),
+            headers,
+        ).body
+    )
     assert post(__EVENTARGUMENT="Page$1") == page1
 
 
@@ -530,9 +578,15 @@ def _query_pager(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
 @check("document-filters")
 def _filters(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
     listing = get(site, "http://moha.gov.vn/van-ban/Default.aspx?tabid=300").body.decode()
-    assert 'href="Default.aspx?tabid=300&amp;type=nghi-dinh"' in listing and "&amp;year=" in listing and "&amp;issuer=" in listing
+    assert (
+        'href="Default.aspx?tabid=300&amp;type=nghi-dinh"' in listing
+        and "&amp;year=" in listing
+        and "&amp;issuer=" in listing
+    )
     by_type = get(site, urls[0]).body.decode()
-    rows = re.findall(r">((?:Luật|Nghị định|Thông tư|Quyết định|Công văn|Chỉ thị|Hướng dẫn) [^<]+)</a>", by_type)
+    rows = re.findall(
+        r">((?:Luật|Nghị định|Thông tư|Quyết định|Công văn|Chỉ thị|Hướng dẫn) [^<]+)</a>", by_type
+    )
     assert rows and all(r.startswith("Nghị định ") for r in rows)
     by_year = get(site, urls[1]).body.decode()
     dates = re.findall(r"<td>(\d\d/\d\d/\d{4})</td>", by_year)
@@ -542,10 +596,18 @@ def _filters(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
 @check("links-every-form")
 def _links(site: Site, urls: list[str], truth: dict[str, Record]) -> None:
     hrefs: set[str] = set()
-    pages = [*urls, "http://moha.gov.vn/", "http://moha.gov.vn/gioi-thieu/chuc-nang-nhiem-vu.html",
-             "http://moha.gov.vn/gioi-thieu/lien-he.html", "http://moha.gov.vn/van-ban/Default.aspx?tabid=300"]
+    pages = [
+        *urls,
+        "http://moha.gov.vn/",
+        "http://moha.gov.vn/gioi-thieu/chuc-nang-nhiem-vu.html",
+        "http://moha.gov.vn/gioi-thieu/lien-he.html",
+        "http://moha.gov.vn/van-ban/Default.aspx?tabid=300",
+    ]
     for url in pages:
-        hrefs |= set(html.unescape(h) for h in re.findall(r'href="([^"]*)"', get(site, url).body.decode("utf-8", "replace")))
+        hrefs |= set(
+            html.unescape(h)
+            for h in re.findall(r'href="([^"]*)"', get(site, url).body.decode("utf-8", "replace"))
+        )
     forms = {
         "absolute bare": lambda h: h.startswith("http://moha.gov.vn/"),
         "absolute www": lambda h: h.startswith("http://www.moha.gov.vn/"),

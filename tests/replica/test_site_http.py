@@ -75,7 +75,7 @@ def test_raw_utf8_and_space_media_paths(replica, site: Site) -> None:
     spared = {"http://moha.gov.vn" + quote(p) for p in site.fail_once_paths}
     for url in [u for u in site.quirk_urls()["media-name-vietnamese"] if u not in spared][:3]:
         expected = site.handle("GET", url, {}, b"").body
-        path = url[len("http://moha.gov.vn"):]
+        path = url[len("http://moha.gov.vn") :]
         status, body = raw_get(replica, unquote(path).encode("utf-8"))
         assert status == 200 and body == expected
         assert request(replica, "GET", "http://moha.gov.vn" + quote(unquote(path)))[2] == expected
@@ -87,7 +87,15 @@ def test_postback_over_http(replica, site: Site) -> None:
     tree = lxml.html.fromstring(page1.decode())
     fields = {i.get("name"): i.get("value", "") for i in tree.iter("input") if i.get("type") == "hidden"}
     fields.update(__EVENTTARGET=quirks.PAGER_TARGET, __EVENTARGUMENT="Page$2")
-    status, _, page2 = request(replica, "POST", url, {"Content-Type": "application/x-www-form-urlencoded"},
-                               urlencode(fields).encode())
-    links = [lxml.html.fromstring(p.decode()).xpath('//div[@class="news-list"]//h3/a/@href') for p in (page1, page2)]
+    status, _, page2 = request(
+        replica,
+        "POST",
+        url,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        urlencode(fields).encode(),
+    )
+    links = [
+        lxml.html.fromstring(p.decode()).xpath('//div[@class="news-list"]//h3/a/@href')
+        for p in (page1, page2)
+    ]
     assert status == 200 and links[1] and not set(links[0]) & set(links[1])

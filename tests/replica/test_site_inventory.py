@@ -31,7 +31,7 @@ def _links(base: str, body: bytes, content_type: str) -> list[str]:
     charset = content_type.partition("charset=")[2].strip() or "utf-8"
     tree = lxml.html.fromstring(body.decode(charset, errors="replace"))
     out = []
-    for element, attribute, link, _ in tree.iterlinks():
+    for element, _attribute, link, _ in tree.iterlinks():
         if element.tag == "form" or link.startswith(("javascript:", "mailto:")):
             continue
         out.append(urljoin(base, link.strip()))
@@ -103,12 +103,20 @@ def crawled(request: pytest.FixtureRequest) -> tuple[dict, dict]:
 def test_polite_crawl_fetches_exactly_must_capture(crawled: tuple[dict, dict]) -> None:
     inventory, result = crawled
     may = [re.compile(p) for p in inventory["may_capture_patterns"]]
-    special = {frontier_key(u) for u, v in inventory["special"].items() if v["kind"] in ("deleted-404", "soft-404")}
+    special = {
+        frontier_key(u) for u, v in inventory["special"].items() if v["kind"] in ("deleted-404", "soft-404")
+    }
     fetched = {frontier_key(u) for u in result["fetched"] if not any(p.search(u) for p in may)} - special
     must = {frontier_key(u) for u in inventory["must_capture"] if not u.startswith("POST ")}
-    assert len(result["fetched"]) < MAX_FETCHES, "the crawl did not end: a trap is not covered by the patterns"
+    assert len(result["fetched"]) < MAX_FETCHES, (
+        "the crawl did not end: a trap is not covered by the patterns"
+    )
     assert sorted(must - fetched)[:5] == [] and sorted(fetched - must)[:5] == []
-    posts = {p.split(" ")[2] + frontier_key(p.split(" ")[1]) for p in inventory["must_capture"] if p.startswith("POST ")}
+    posts = {
+        p.split(" ")[2] + frontier_key(p.split(" ")[1])
+        for p in inventory["must_capture"]
+        if p.startswith("POST ")
+    }
     assert {p.split(" ")[2] + frontier_key(p.split(" ")[1]) for p in result["posted"]} == posts
     assert posts, "the test replica must have at least one postback page"
 

@@ -66,17 +66,22 @@ def test_seed_article_is_the_real_launch_day_article(truth_records: list[Record]
     assert record.body_text == "\n\n".join(SEED_ARTICLE.paragraphs)
     assert record.body_text.startswith("Thực hiện chủ trương hiện đại hóa nền hành chính")
     assert record.body_text.endswith("chính thức khai trương ngày 14/8./.")
-    assert [i.caption for i in record.images] == [SEED_ARTICLE.caption] and record.images[0].caption.endswith("(Ảnh: Minh Sơn/Vietnam+)")
+    assert [i.caption for i in record.images] == [SEED_ARTICLE.caption] and record.images[0].caption.endswith(
+        "(Ảnh: Minh Sơn/Vietnam+)"
+    )
     assert record.lead == ""
 
 
-@pytest.mark.parametrize("credit, expected", [
-    ("TTXVN/VNP", (None, "TTXVN/VNP")),
-    ("Theo Vietnam+", (None, "Vietnam+")),
-    ("Minh Sơn - TTXVN", ("Minh Sơn", "TTXVN")),
-    ("Thanh Hà", ("Thanh Hà", None)),
-    (None, (None, None)),
-])
+@pytest.mark.parametrize(
+    "credit, expected",
+    [
+        ("TTXVN/VNP", (None, "TTXVN/VNP")),
+        ("Theo Vietnam+", (None, "Vietnam+")),
+        ("Minh Sơn - TTXVN", ("Minh Sơn", "TTXVN")),
+        ("Thanh Hà", ("Thanh Hà", None)),
+        (None, (None, None)),
+    ],
+)
 def test_credit_line_rules(credit: str | None, expected: tuple) -> None:
     assert parse_credit(credit) == expected
 
@@ -102,7 +107,9 @@ def test_every_old_url_shows_its_item(site: Site, truth_records: list[Record]) -
 
 def test_article_fields_match_the_page(site: Site, truth_records: list[Record]) -> None:
     articles = [r for r in truth_records if isinstance(r, Article)]
-    plain = [r for r in articles if site.catalog.article(site.catalog.n_of_item(r.item_id)).encoding == "utf-8"]
+    plain = [
+        r for r in articles if site.catalog.article(site.catalog.n_of_item(r.item_id)).encoding == "utf-8"
+    ]
     for record in plain[::3]:
         tree = lxml.html.fromstring(fetch(site, record.source_url).body.decode())
         assert tree.xpath('string(//h1[@class="title"])') == record.title
@@ -113,11 +120,11 @@ def test_article_fields_match_the_page(site: Site, truth_records: list[Record]) 
         older = [urljoin(record.source_url, h) for h in tree.xpath('//div[@class="other-news"]//a/@href')]
         related = tree.xpath('//div[@class="related-news"]//a/@href')
         assert len(record.related) == len(older) + len(related)
-        for url, shown in zip(record.related, older + related):
+        for url, shown in zip(record.related, older + related, strict=True):
             assert re.search(r"ItemID=(\d+)|/item/(\d+)/", shown).group(1 if "ItemID" in shown else 2) in url
         assert [i.url for i in record.images] == [
             urljoin(record.source_url, src).replace(" ", "%20") if src.isascii() else i.url
-            for src, i in zip(tree.xpath('//div[@class="content"]//img/@src'), record.images)
+            for src, i in zip(tree.xpath('//div[@class="content"]//img/@src'), record.images, strict=True)
         ]
         credit = tree.xpath('string(//p[@class="credit"])') or None
         assert parse_credit(credit) == (record.author, record.source)
@@ -150,7 +157,11 @@ def test_media_records_list_who_uses_them(truth_records: list[Record]) -> None:
             users.setdefault(media[ref].source_url, set()).add(record.source_url)
             item = next((a for a in getattr(record, "attachments", ()) if a.url == ref), None)
             if item is not None:
-                assert (item.sha256, item.size, item.mime) == (media[ref].sha256, media[ref].size, media[ref].mime)
+                assert (item.sha256, item.size, item.mime) == (
+                    media[ref].sha256,
+                    media[ref].size,
+                    media[ref].mime,
+                )
     for record in {id(r): r for r in media.values()}.values():
         assert set(record.referenced_by) == users[record.source_url]
         assert record.title == unicodedata.normalize("NFC", record.title) and "/" not in record.title
