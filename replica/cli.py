@@ -87,7 +87,7 @@ def replica_group() -> None:
               help="Port to listen on; 0 picks a free one (printed).")
 @site_options
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one JSON line per request (time, method, url, status, bytes, user_agent).")
+              help="Write one JSON line per request (time, method, url, status, bytes, user_agent, ms, conn).")
 @handle_errors
 def serve_command(host: str, port: int, seed: int, scale: str | int, skin: str, revision: int,
                   log_path: Path | None) -> None:

@@ -208,7 +208,12 @@ def _chunked(payload: bytes) -> bytes:
 
 
 class RequestLog:
-    """One JSON line per request, flushed at once so tests can read it while the server runs."""
+    """One JSON line per request, flushed at once so tests can read it while the server runs.
+
+    Fields: time (UTC, ms), method, url (absolute, as requested), status, bytes (body bytes sent,
+    after gzip), user_agent, ms (from the complete request head to the answer, delay included),
+    conn (the connection's number: requests sharing it came over one keep-alive connection).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -279,6 +284,8 @@ class ReplicaServer:
         self._ready = threading.Event()
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._conn_ids: dict[asyncio.StreamWriter, int] = {}
+        self._connections_opened = 0
         self._closed = False
 
     # -- addresses ---------------------------------------------------------------------------
@@ -391,6 +398,8 @@ class ReplicaServer:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._writers.add(writer)
+        self._connections_opened += 1
+        self._conn_ids[writer] = self._connections_opened
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -407,6 +416,7 @@ class ReplicaServer:
             pass
         finally:
             self._writers.discard(writer)
+            self._conn_ids.pop(writer, None)
             writer.close()
 
     async def _read_head(self, reader: asyncio.StreamReader) -> bytes | None:
@@ -691,6 +701,7 @@ class ReplicaServer:
                     "bytes": len(payload) if method != "HEAD" else 0,
                     "user_agent": user_agent,
                     "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "conn": self._conn_ids.get(writer, 0),  # connection number: concurrency, keep-alive
                 }
             )
         writer.write(_encode_head(head) + framed)

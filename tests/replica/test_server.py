@@ -358,7 +358,20 @@ def test_request_log_has_one_json_line_per_request(server: ReplicaServer) -> Non
     assert lines[0]["bytes"] == len(packed)
     assert lines[0]["user_agent"] == "moha-migrate-test/1.0"
     assert datetime.fromisoformat(lines[0]["time"]).tzinfo is not None
-    assert set(lines[0]) >= {"time", "method", "url", "status", "bytes", "user_agent"}
+    assert set(lines[0]) >= {"time", "method", "url", "status", "bytes", "user_agent", "ms", "conn"}
+    assert len({entry["conn"] for entry in lines}) == 3  # three connections
+
+
+def test_log_conn_numbers_show_keep_alive_reuse(server: ReplicaServer) -> None:
+    assert server.log_path is not None
+    before = len(server.log_path.read_text(encoding="utf-8").splitlines())
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for _ in range(3):
+        conn.request("GET", "http://moha.gov.vn/")
+        conn.getresponse().read()
+    conn.close()
+    entries = [json.loads(line) for line in server.log_path.read_text(encoding="utf-8").splitlines()[before:]]
+    assert len(entries) == 3 and len({entry["conn"] for entry in entries}) == 1
 
 
 def test_request_count_counts_every_answer(server: ReplicaServer) -> None:
