@@ -293,7 +293,8 @@ class ReplicaServer:
     @property
     def proxy_url(self) -> str:
         """The URL to give a client as its HTTP proxy (also the origin-form base URL)."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     base_url = proxy_url
 
