@@ -23,10 +23,14 @@ from crawler.traps import frontier_key
 log = logging.getLogger(__name__)
 
 POSTBACK_META = "moha_postback"
+KEY_META = "moha_key"  # (url, key) computed by the spider; reused while the request keeps that URL
 
 
 def request_key(request: Request, rules: CrawlRules) -> str:
     """The frontier key of a request (URL key; POST postbacks add target and argument)."""
+    cached = request.meta.get(KEY_META)
+    if cached is not None and cached[0] == request.url and request.method == "GET":
+        return cached[1]
     key = frontier_key(request.url, rules)
     postback = request.meta.get(POSTBACK_META)
     if postback:

@@ -59,27 +59,29 @@ def decode_html(body: bytes, charset: str) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def iter_links(text: str, base_url: str) -> Iterator[Link]:
-    """Every href/src/background and CSS url() of a page, made absolute; skips javascript:/mailto:."""
+def page_base(text: str, url: str) -> str:
+    """The URL relative links of a page resolve against: its <base href>, else its own URL."""
     base = _BASE.search(text)
-    if base:
-        base_url = urljoin(base_url, html.unescape(base.group(1)))
+    return urljoin(url, html.unescape(base.group(1))) if base else url
+
+
+def iter_raw_links(text: str) -> Iterator[tuple[str, bool]]:
+    """(attribute value as written, is embed) of every href/src/background and CSS url()."""
     for m in _ATTR.finditer(text):
         raw = m.group(3) if m.group(3) is not None else m.group(4) if m.group(4) is not None else m.group(5)
-        link = _absolute(raw, base_url)
-        if link:
-            tag = m.group(1).lower()
-            embed = tag in _EMBED_TAGS and not (tag == "link" and "stylesheet" not in m.group(0).lower()
-                                               and "icon" not in m.group(0).lower())
-            yield Link(link, embed)
+        tag = m.group(1).lower()
+        if tag == "link":
+            whole = m.group(0).lower()
+            yield raw, "stylesheet" in whole or "icon" in whole
+        else:
+            yield raw, tag in _EMBED_TAGS
     if "url(" in text:
         for m in _CSS_URL.finditer(text):
-            link = _absolute(m.group(1), base_url)
-            if link:
-                yield Link(link, True)
+            yield m.group(1), True
 
 
-def _absolute(raw: str, base_url: str) -> str | None:
+def resolve(raw: str, base_url: str) -> str | None:
+    """An attribute value made absolute and percent-encoded; None for javascript:/mailto:/#... ."""
     value = raw.strip()
     if not value or value.lower().startswith(_SKIP_SCHEMES):
         return None
@@ -91,10 +93,19 @@ def _absolute(raw: str, base_url: str) -> str | None:
     return safe_url_string(urljoin(base_url, value))
 
 
+def iter_links(text: str, base_url: str) -> Iterator[Link]:
+    """Every href/src/background and CSS url() of a page, made absolute; skips javascript:/mailto:."""
+    base_url = page_base(text, base_url)
+    for raw, embed in iter_raw_links(text):
+        link = resolve(raw, base_url)
+        if link:
+            yield Link(link, embed)
+
+
 def iter_css_links(text: str, base_url: str) -> Iterator[Link]:
     """url(...) references of a stylesheet."""
     for m in _CSS_URL.finditer(text):
-        link = _absolute(m.group(1), base_url)
+        link = resolve(m.group(1), base_url)
         if link:
             yield Link(link, True)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,24 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from moha_migrate.profile import load_profile
 from crawler.crawllog import CrawlLog
 from crawler.dedup import DigestIndex
-from crawler.frontier import POSTBACK_META, request_key
-from crawler.links import decode_html, iter_css_links, iter_links, iter_postbacks, sniff_charset
+from crawler.frontier import KEY_META, POSTBACK_META, request_key
+from crawler.links import (
+    decode_html,
+    iter_css_links,
+    iter_postbacks,
+    iter_raw_links,
+    page_base,
+    resolve,
+    sniff_charset,
+)
 from crawler.rules import CrawlRules, load_rules
 from crawler.state import Journal, ResumePlan, entry_to_request
-from crawler.traps import clean_link, judge_link
+from crawler.traps import clean_link, frontier_key, judge_url
 
 log = logging.getLogger(__name__)
 
 _FORM_WITH_VIEWSTATE = '//form[.//input[@name="__VIEWSTATE"]]'
+LINK_CACHE_MAX = 500_000
 # Page 1 of a postback listing is the GET page itself; the pager's Page$1 would capture it twice.
 _FIRST_PAGE = "Page$1"
 
@@ -58,6 +67,8 @@ class MohaSpider(scrapy.Spider):
         self.plan: ResumePlan | None = resume_plan
         self.crawl_log: CrawlLog | None = None
         self._skips_logged: set[str] = set()
+        self._link_cache: dict[str, tuple[str | None, str, str | None]] = {}
+        self._yielded: set[str] = set()  # frontier keys this process already handed to the scheduler
         self._max_skip_log = 200_000
 
     @classmethod
@@ -126,19 +137,43 @@ class MohaSpider(scrapy.Spider):
         charset = sniff_charset(content_type, response.body)
         text = decode_html(response.body, charset)
         if "text/css" in content_type.lower():
-            links = iter_css_links(text, url)
+            raw_links: Iterable[tuple[str, bool]] = ((m.url, True) for m in iter_css_links(text, url))
         else:
-            links = iter_links(text, url)
-        for link in links:
-            target = clean_link(link.url, self.rules)
-            hop = hops + ("E" if link.embed else "L")
-            reason = judge_link(target, hop, self.rules)
+            raw_links = iter_raw_links(text)
+        base = page_base(text, url)
+        root = base[: base.find("/", 8)] if base.find("/", 8) > 0 else base
+        too_deep = len(hops) + 1 > self.rules.max_hops
+        for raw, embed in raw_links:
+            # Most links of a page (menus, calendar, footer) were seen on the previous page: the
+            # decision per link text is cached, and known URLs never become a Request again.
+            cache_key = raw if raw.startswith("http") else (root + raw if raw.startswith("/") else base + "\0" + raw)
+            decision = self._link_cache.get(cache_key)
+            if decision is None:
+                decision = self._decide(raw, base)
+                if len(self._link_cache) > LINK_CACHE_MAX:
+                    self._link_cache.clear()
+                self._link_cache[cache_key] = decision
+            target, key, reason = decision
+            if target is None or key in self._yielded:
+                continue
+            hop = hops + ("E" if embed else "L")
+            if reason is None and too_deep:
+                reason = "trap:max-hops"
             if reason:
                 self.log_skip(target, reason, url, hop)
                 continue
-            yield self._request(target, hops=hop, referrer=url, embed=link.embed)
+            self._yielded.add(key)
+            yield self._request(target, hops=hop, referrer=url, embed=embed, key=key)
         if "__doPostBack" in text and isinstance(response, TextResponse):
             yield from self._postbacks(response, text, url, hops)
+
+    def _decide(self, raw: str, base: str) -> tuple[str | None, str, str | None]:
+        """(URL to request or None, its frontier key, skip reason or None) for one link text."""
+        resolved = resolve(raw, base)
+        if resolved is None:
+            return None, "", None
+        target = clean_link(resolved, self.rules)
+        return target, frontier_key(target, self.rules), judge_url(target, self.rules)
 
     def _postbacks(self, response: TextResponse, text: str, url: str, hops: str) -> Iterator[Request]:
         for target, argument in iter_postbacks(text):
@@ -166,8 +201,10 @@ class MohaSpider(scrapy.Spider):
                 continue
             yield request
 
-    def _request(self, url: str, *, hops: str, referrer: str | None, embed: bool) -> Request:
+    def _request(self, url: str, *, hops: str, referrer: str | None, embed: bool, key: str | None = None) -> Request:
         meta: dict[str, Any] = {"moha_hops": hops, "moha_referrer": referrer}
+        if key is not None:
+            meta[KEY_META] = (url, key)  # valid for this URL only: a redirect copies meta
         headers = {"Referer": referrer} if referrer else None
         # Embeds (images, CSS, scripts) come after pages, as a browser-less crawler can afford.
         return Request(url, callback=self.parse, meta=meta, headers=headers, priority=0 if embed else 1)

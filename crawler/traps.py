@@ -49,6 +49,13 @@ def frontier_key(url: str, rules: CrawlRules) -> str:
 
 def judge_link(url: str, hops: str, rules: CrawlRules) -> str | None:
     """None to follow `url` (reached by hop path `hops`), else the reason it is skipped."""
+    if len(hops) > rules.max_hops:
+        return "trap:max-hops"
+    return judge_url(url, rules)
+
+
+def judge_url(url: str, rules: CrawlRules) -> str | None:
+    """The part of `judge_link` that depends on the URL alone (so a crawler may cache it)."""
     parts = urlsplit(url)
     if parts.scheme != "http":  # the legacy site never served https; the download handler is http-only
         return "scheme"
@@ -64,8 +71,6 @@ def judge_link(url: str, hops: str, rules: CrawlRules) -> str | None:
         return "trap:query-length"
     if parts.path.count("/") > rules.max_path_depth:
         return "trap:path-depth"
-    if len(hops) > rules.max_hops:
-        return "trap:max-hops"
     if rules.calendars and parts.query:
         reason = _calendar_reason(parts.path, parts.query, rules)
         if reason:

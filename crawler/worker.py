@@ -129,7 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(verbose=1 if opts.log_level == "DEBUG" else 0, quiet=opts.log_level == "WARNING")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_QuietScrapy())
-    return run_worker(opts)
+    profile_to = os.environ.get("MOHA_CRAWL_PYINSTRUMENT")  # bench/crawl.py --profile: where time goes
+    if not profile_to:
+        return run_worker(opts)
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    try:
+        return run_worker(opts)
+    finally:
+        profiler.stop()
+        Path(profile_to).write_text(profiler.output_text(unicode=True, show_all=False), encoding="utf-8")
 
 
 if __name__ == "__main__":
