@@ -15,6 +15,9 @@ does all of this: the site's `handle()` is pure CPU work, so threads would only 
 GIL, while `asyncio.sleep` gives the slow page its delay for free. Every response goes out in one
 `write` with TCP_NODELAY set (field-notes: Nagle's algorithm costs ~40 ms per keep-alive reply).
 No library on the dependency list (Twisted via Scrapy, pywb's gevent) is lighter for this job.
+Measured with bench/replica.py on a shared 2-core machine: 9,000-11,000 requests/s for the
+transport alone, 660-2,800 with the full-scale site behind it (the site's page generation is
+most of the cost; the figure moves with the other load on the machine).
 """
 
 from __future__ import annotations
