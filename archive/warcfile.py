@@ -81,6 +81,10 @@ class WarcFile:
             self._it = ArchiveIterator(fh, check_digests=self.check_digests)
             try:
                 for record in self._it:
+                    if record.format != "warc" and not self.path.name.lower().endswith((".arc", ".arc.gz")):
+                        # warcio reads any line of five words as an ARC header: such text is not a WARC
+                        raise WarcDamaged(self.path, self._end, "not a WARC record (no WARC/1.x header line)"
+                                          if self.records_read else "not a WARC file (no WARC/1.x header line)")
                     yield record
                     self._after_record(record)
             except WarcDamaged:

@@ -16,6 +16,7 @@ from archive.lookup import CaptureFinder
 from archive.reader import iter_responses, iter_warc_paths
 from archive.replay import ReplayServer, build_collection
 from moha_migrate.cli import cli
+from tests.archive.damage import append_garbage, cut_short, flip_payload_byte
 from tests.archive.test_index import canonical, command_lines
 from tests.archive.test_wacz import WACZ
 
@@ -104,3 +105,21 @@ def test_pywb_replays_article_alias_and_postback(replica_crawl: Any, crawl_index
     result = CliRunner().invoke(cli, ["archive", "get", post.url, "--from", str(replica_crawl.warc_dir), "--index",
                                       str(crawl_index), "--data", post.request_body.decode("ascii")])
     assert result.exit_code == 0 and result.stdout_bytes == page_2
+
+
+def test_verify_names_each_damaged_copy_of_the_crawl(replica_crawl: Any, tmp_path: Path) -> None:
+    [warc] = iter_warc_paths([replica_crawl.warc_dir])
+    flipped_at, flipped_id = flip_payload_byte(warc, tmp_path / "flipped.warc.gz")
+    cut_at = cut_short(warc, tmp_path / "cut.warc.gz", 300)
+    garbage_at = append_garbage(warc, tmp_path / "garbage.warc.gz")
+    (tmp_path / "empty.warc.gz").write_bytes(b"")
+    (tmp_path / "notes.warc").write_bytes(b"crawl notes, not a WARC\n")
+    result = CliRunner().invoke(cli, ["archive", "verify", str(tmp_path), "--json"])
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    problems = json.loads(result.stdout)["problems"]
+    damage = [p for p in problems if "duplicate-id" not in p and ": pair:" not in p]
+    assert any(p.startswith(f"flipped.warc.gz@{flipped_at} {flipped_id}: digest: payload digest failed") for p in damage)
+    assert any(p.startswith(f"cut.warc.gz@{cut_at}: damaged: record cut short") for p in damage)
+    assert any(p.startswith(f"garbage.warc.gz@{garbage_at}: damaged: garbage") for p in damage)
+    assert "empty.warc.gz@0: damaged: empty file (0 bytes), not a WARC" in damage
+    assert any(p.startswith("notes.warc@0: damaged: not a WARC file") for p in damage)
