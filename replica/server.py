@@ -636,6 +636,10 @@ class ReplicaServer:
         if not isinstance(reply, Reply):
             log.error("replica: site returned %r for %s %s", type(reply).__name__, method, url)
             return _plain_reply(500, "Internal Server Error", "the replica's site returned no Reply")
+        if not isinstance(reply.body, bytes | bytearray) or not 100 <= reply.status <= 599:
+            log.error("replica: site returned a bad Reply for %s %s (status %r, body %s)",
+                      method, url, reply.status, type(reply.body).__name__)
+            return _plain_reply(500, "Internal Server Error", "the replica's site returned a bad Reply")
         return reply
 
     async def _send(

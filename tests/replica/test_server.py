@@ -62,6 +62,8 @@ class KnownSite:
             return Reply(200, "OK", [("Content-Type", "application/json")], json.dumps(payload).encode())
         if path == "/moved":
             return Reply(302, "Found", [("Location", "/Uploads/VanBan/2012/Văn bản 38.pdf")], b"")
+        if path == "/text-body":
+            return Reply(200, "OK", html, "not bytes")  # type: ignore[arg-type]
         if path == "/boom":
             raise ValueError("site bug")
         return Reply(404, "Not Found", html, b"<html>404</html>")
@@ -199,6 +201,7 @@ def test_unknown_path_gets_what_the_site_says(server: ReplicaServer) -> None:
 
 def test_site_exception_costs_one_500_not_the_server(server: ReplicaServer) -> None:
     assert proxy_get(server, "http://moha.gov.vn/boom").status == 500
+    assert proxy_get(server, "http://moha.gov.vn/text-body").status == 500
     assert proxy_get(server, "http://moha.gov.vn/").status == 200
 
 
