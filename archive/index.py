@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -232,7 +233,7 @@ def write_index(
 
     `post_append` folds POST/PUT bodies into the keys (cdxj-indexer `-p`); `dir_root` writes
     filenames relative to it instead of bare file names; `jobs` worker processes index files side by
-    side (default: one per core once the WARCs reach 32 MB), each into a sorted part that is then merged, so the lines are the
+    side (default: one per core once the WARCs reach 32 MB, in a single-threaded process), each into a sorted part that is then merged, so the lines are the
     ones one `cdxj-indexer -s` run writes. Returns the counts; raises ArchiveError when an input is
     missing or `out` cannot be written (an existing `out` is then left as it was).
     """
@@ -240,8 +241,10 @@ def write_index(
     out = Path(out)
     result = IndexResult(out=out, files=len(warcs), bytes_in=sum(p.stat().st_size for p in warcs))
     if jobs is None:
-        # worker processes pay off only once there is real work to share
-        jobs = default_jobs(len(warcs)) if result.bytes_in >= PARALLEL_MIN_BYTES else 1
+        # Worker processes pay off only once there is real work to share, and are forked only from a
+        # single-threaded process (a fork copies no other thread, so their locks could stay held).
+        big = result.bytes_in >= PARALLEL_MIN_BYTES
+        jobs = default_jobs(len(warcs)) if big and threading.active_count() == 1 else 1
     jobs = max(1, min(jobs, len(warcs) or 1))
     started = time.perf_counter()
     try:
