@@ -676,6 +676,8 @@ class ReplicaServer:
             headers.append(("ETag", etag))
         if last_modified is not None and reply.last_modified is not None:
             headers.append(("Last-Modified", _http_date(last_modified)))
+        if reply.gzip:
+            headers.append(("Vary", "Accept-Encoding"))  # also on a 304 (RFC 9110 15.4.5)
         payload = reply.body
         if not_modified:
             status, reason, payload = 304, "Not Modified", b""
@@ -685,8 +687,6 @@ class ReplicaServer:
             if reply.gzip and request is not None and accepts_gzip(request.get("Accept-Encoding")):
                 payload = self._gzip.compress(payload)
                 headers.append(("Content-Encoding", "gzip"))
-            if reply.gzip:
-                headers.append(("Vary", "Accept-Encoding"))
             no_body = method == "HEAD" or status in (204, 304) or 100 <= status < 200
             if reply.chunked and not no_body:
                 headers.append(("Transfer-Encoding", "chunked"))
@@ -717,7 +717,7 @@ class ReplicaServer:
 
 
 _MANAGED = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding", "date", "keep-alive"})
-_NOT_FOR_304 = frozenset({"content-type", "content-length", "content-encoding", "vary"})
+_NOT_FOR_304 = frozenset({"content-type", "content-length", "content-encoding"})
 
 
 def _encode_head(head: str) -> bytes:
