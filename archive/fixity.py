@@ -114,6 +114,7 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
     """Check one file; after damage, go on from the next record that can be read."""
     name = path.name
     counts = {"warcinfo": 0, "records": 0}
+    before = len(result.problems)
 
     def problem(offset: int | None, rid: str | None, kind: str, what: str) -> None:
         p = Problem(name, offset, rid, kind, what)
@@ -131,6 +132,8 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
             problem(damage.offset, None, "damaged", f"skipped {start - damage.offset} byte(s); checking on from {start}")
     if counts["warcinfo"] == 0 and counts["records"]:
         problem(None, None, "no-warcinfo", "no warcinfo record in this file")
+    found = len(result.problems) - before
+    log.info("%s: %d record(s), %s", name, counts["records"], f"{found} problem(s)" if found else "OK")
 
 
 @dataclass(frozen=True, slots=True)
