@@ -580,9 +580,14 @@ class Catalog:
         return tuple(images), tuple(attachments)
 
     def _image_ref(self, rng: random.Random, path: str, when: datetime) -> MediaRef:
-        rev = f"#r{self.revision}" if self.revision and self._media_revised(path) else ""
         slots = content.pick_slots(rng, "hoat-dong-cua-bo", when.year)
-        return MediaRef(path, path + rev, None, when, caption=content.make_caption(rng, slots))
+        caption = content.make_caption(rng, slots)
+        if self.revision and self._media_revised(path):
+            # Re-uploaded after the launch: other bytes and a later Last-Modified, so a recrawl
+            # with If-Modified-Since or If-None-Match sees the change.
+            changed = SEED_PUBLISHED + timedelta(days=self.revision)
+            return MediaRef(path, f"{path}#r{self.revision}", None, changed, caption=caption)
+        return MediaRef(path, path, None, when, caption=caption)
 
     def _media_revised(self, path: str) -> bool:
         return sum(path.encode("utf-8")) % 23 == self.revision % 23

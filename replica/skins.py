@@ -688,6 +688,30 @@ class TablesSkin(Skin):
             + f'<div class="Counter">{VISITORS}</div>'
         )
 
+    def document_listing_main(
+        self, docs: Sequence[DocumentSpec], filters: str, pager: str, heading: str
+    ) -> str:
+        rows = "".join(
+            f'<tr><td class="VBSo"><a href="Default.aspx?tabid={self.catalog.documents_tabid}&amp;DocID={d.doc_id}">'
+            f"{esc(d.title)}</a></td><td class=\"VBNgay\">{vn_date(d.issued_on)}</td>"
+            f'<td class="VBTrichYeu">{esc(d.abstract)}</td></tr>'
+            for d in docs
+        )
+        return (
+            f'<table class="CatHeader" width="100%"><tr><td>{esc(heading.upper())}</td></tr></table>{filters}'
+            '<table class="VBList" width="100%" border="1" cellpadding="3"><tr class="VBHeader"><td>Văn bản</td>'
+            f"<td>Ngày ban hành</td><td>Trích yếu</td></tr>{rows}</table>{pager}"
+        )
+
+    def static_main(self, page: PageSpec) -> str:
+        body = "".join(f'<p class="Normal">{_parts(p, text_style("utf-8"))}</p>' for p in page.blocks)
+        anchor = '<a name="ban-bien-tap"></a>' if page.slug == "lien-he" else ""
+        return (
+            f'{anchor}<table class="StaticPage" width="100%"><tr><td class="StaticTitle">'
+            f'<span id="dnn_ctr_lblTitle">{esc(page.title)}</span></td></tr>'
+            f'<tr><td class="StaticContent">{body}</td></tr></table>'
+        )
+
     def attribute_table(self, doc: DocumentSpec, rows: list[tuple[str, str]]) -> str:
         body = "".join(
             f'<tr><td class="VBLabel" bgcolor="#EEEEEE"><b>{esc(k)}:</b></td><td class="VBValue">{v}</td></tr>'

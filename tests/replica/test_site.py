@@ -140,6 +140,19 @@ def test_static_pages(site: Site, truth: dict[str, Record]) -> None:
         assert shown == record.body_text
 
 
+def test_tables_skin_static_pages_and_document_listing(replica_tables: Site, truth: dict[str, Record]) -> None:
+    for record in (r for r in truth.values() if isinstance(r, Page)):
+        tree = lxml.html.fromstring(get(replica_tables, record.source_url).body.decode())
+        assert tree.xpath('string(//td[@class="StaticTitle"])') == record.title
+        shown = "\n\n".join(p.text_content() for p in tree.xpath('//td[@class="StaticContent"]/p'))
+        assert shown == record.body_text
+    listing = lxml.html.fromstring(get(replica_tables, "http://moha.gov.vn/van-ban/Default.aspx?tabid=300").body.decode())
+    titles = listing.xpath('//table[@class="VBList"]//a/text()')
+    assert len(titles) == 20
+    documents = {r.title for r in truth.values() if isinstance(r, Document)}
+    assert set(titles) <= documents
+
+
 def test_media_are_real_files_with_their_recorded_digest(site: Site, truth: dict[str, Record]) -> None:
     media = [r for r in truth.values() if isinstance(r, Media)]
     by_ext: dict[str, Media] = {}
@@ -278,3 +291,6 @@ def test_revision_changes_a_few_articles_and_media() -> None:
     changed_media = [u for u in changed if isinstance(base[u], Media)]
     assert 0 < len(changed_articles) <= 10 and 0 < len(changed_media) <= 15
     assert len(changed) < len(base) // 4
+    old_reply = get(Site(seed=1, scale="test"), changed_media[0])
+    new_reply = get(Site(seed=1, scale="test", revision=1), changed_media[0])
+    assert new_reply.etag != old_reply.etag and new_reply.last_modified > old_reply.last_modified
