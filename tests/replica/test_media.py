@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import shutil
 import subprocess
+import sys
 import struct
 import zipfile
 from pathlib import Path
@@ -207,3 +210,17 @@ def test_xls_reads_in_xls2csv(tmp_path: Path) -> None:
     path.write_bytes(make_media(PATHS["xls"], seed=1))
     shown = subprocess.run(["xls2csv", "-d", "utf-8", str(path)], capture_output=True, timeout=30, check=True)
     assert shown.stdout.decode("utf-8").splitlines()[0] == '"STT","Họ và tên","Chức vụ","Đơn vị","Năm sinh"'
+
+
+def test_bytes_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    script = (
+        "import hashlib, sys\n"
+        "from replica.media import make_media\n"
+        f"paths = {sorted(PATHS.values())!r}\n"
+        "print(hashlib.sha256(b''.join(make_media(p, 7) for p in paths)).hexdigest())\n"
+    )
+    here = hashlib.sha256(b"".join(make_media(p, 7) for p in sorted(PATHS.values()))).hexdigest()
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    there = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60,
+                           check=True).stdout.strip()
+    assert there == here
