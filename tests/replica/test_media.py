@@ -7,8 +7,8 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import struct
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
