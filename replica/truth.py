@@ -66,7 +66,7 @@ def both_hosts(paths: list[str]) -> tuple[str, ...]:
 # ------------------------------------------------------------------ records
 
 
-class _Media:
+class MediaDigests:
     """sha256 and size of media files, computed once per gen_key."""
 
     def __init__(self, site: Site) -> None:
@@ -94,7 +94,7 @@ def article_paths(spec: ArticleSpec) -> list[str]:
 def iter_truth_records(site: Site) -> Iterator[Record]:
     """Articles (by ItemID), documents (by DocID), pages, then media (by source_url)."""
     cat = site.catalog
-    media = _Media(site)
+    media = MediaDigests(site)
     for n in range(cat.articles_count):
         yield article_record(site, cat.article(n), media)
     for d in range(cat.documents_count):
@@ -160,12 +160,12 @@ def _user_url(site: Site, kind: str, i: int) -> str:
     return url(f"/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={cat.document(i).doc_id}")
 
 
-def attachment(ref: MediaRef, media: _Media) -> Attachment:
+def attachment(ref: MediaRef, media: MediaDigests) -> Attachment:
     sha, size = media.digest(ref.gen_key, ref.size_hint)
     return Attachment(url=url(ref.path), filename=ref.filename, sha256=sha, mime=ref.mime, size=size)
 
 
-def article_record(site: Site, spec: ArticleSpec, media: _Media) -> Article:
+def article_record(site: Site, spec: ArticleSpec, media: MediaDigests) -> Article:
     author, source = content.parse_credit(spec.credit)
     images = []
     for block in spec.blocks:
@@ -240,7 +240,7 @@ def _new_href(site: Site, link: Link, base: str) -> str:
     return normalize_url(urljoin(base, link.href))
 
 
-def body_html(site: Site, spec: ArticleSpec, media: _Media) -> str:
+def body_html(site: Site, spec: ArticleSpec, media: MediaDigests) -> str:
     base = BARE + spec.canonical_path
     out = []
     for block in spec.blocks:
