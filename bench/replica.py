@@ -1,13 +1,15 @@
 """Benchmark the replica server: requests/s and latency at full scale with concurrent keep-alive clients.
 
 Phase 1 (the figure that matters for crawl benchmarks): `replica serve --scale full` runs in its
-own process (`python -m replica.cli`, the same command without the other stages), as a crawl sees it. The benchmark discovers a URL mix the way a crawler
-would (home, listings, articles, documents, static pages, media: links followed over HTTP, traps
-left out), then client processes (so the client is not the bottleneck), each holding keep-alive
-connections, fetch that mix through the replica as an HTTP proxy (`GET http://moha.gov.vn/...`,
-`Accept-Encoding: gzip`). Phase 2 serves one fixed small page from an in-process ReplicaServer to
-the same clients: the transport's own ceiling, so a slow phase 1 can be told apart from a slow
-server. Prints one JSON object and a summary line; bounded to about 20 s.
+own process (`python -m replica.cli`: the same command without the other stages), as a crawl
+sees it. The URL mix is drawn across the whole site from its catalog (home, listings, articles,
+documents, static pages, media; mostly distinct URLs, as a crawl meets them; the slow page left
+out), or, if the catalog API changed, discovered by following links over HTTP. Client processes
+(so the client is not the bottleneck), each holding keep-alive connections, fetch that mix through
+the replica as an HTTP proxy (`GET http://moha.gov.vn/...`, `Accept-Encoding: gzip`).
+Phase 2 serves one fixed small page from an in-process ReplicaServer to the same clients: the
+transport's own ceiling, so a slow phase 1 can be told apart from a slow server. Prints one JSON
+object and a summary line; bounded to about 20 s.
 
 Example:
     .venv/bin/python bench/replica.py                  # full scale, 4 clients x 2 connections
@@ -39,15 +41,18 @@ sys.path.insert(0, str(ROOT))
 
 FAMILIES = {
     "home": re.compile(r"^http://(www\.)?moha\.gov\.vn/((default|Default)\.aspx)?$"),
-    "media": re.compile(r"/Uploads/", re.I),
-    "document": re.compile(r"/van-ban/.*DocID=", re.I),
-    "listing": re.compile(r"(tabid=\d+(&page=\d+)?$|/tin-tuc-su-kien/[^/]+-\d+\.html$|/van-ban/Default\.aspx\?tabid=\d+$)", re.I),
-    "article": re.compile(r"(/tin-tuc-su-kien/[^/]+/.+-\d+\.html$|ItemID=\d+)", re.I),
-    "static": re.compile(r"(/gioi-thieu/|/Portals/|/js/|/images/|robots\.txt)", re.I),
+    "media": re.compile(r"/Uploads/", re.IGNORECASE),
+    "document": re.compile(r"/van-ban/.*DocID=", re.IGNORECASE),
+    "listing": re.compile(
+        r"(tabid=\d+(&page=\d+)?$|/tin-tuc-su-kien/[^/]+-\d+\.html$|/van-ban/Default\.aspx\?tabid=\d+$)",
+        re.IGNORECASE,
+    ),
+    "article": re.compile(r"(/tin-tuc-su-kien/[^/]+/.+-\d+\.html$|ItemID=\d+)", re.IGNORECASE),
+    "static": re.compile(r"(/gioi-thieu/|/Portals/|/js/|/images/|robots\.txt)", re.IGNORECASE),
 }
 MIX = {"home": 0.05, "listing": 0.15, "article": 0.45, "document": 0.1, "media": 0.2, "static": 0.05}
-TRAPS = re.compile(r"(LichCongTac|TimKiem|EmailArticle|/Admin/|/\(S\(|Print\.aspx)", re.I)
-LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'<>]+)["']""", re.I)
+TRAPS = re.compile(r"(LichCongTac|TimKiem|EmailArticle|/Admin/|/\(S\(|Print\.aspx)", re.IGNORECASE)
+LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
 HOSTS = ("moha.gov.vn", "www.moha.gov.vn")
 
 
@@ -88,7 +93,7 @@ def discover(port: int, budget_s: float, per_family: int = 60, enough: int = 600
         family = family_of(url)
         if family:
             found[family].add(url)
-        if family == "media" or re.search(r"\.(css|js|gif|jpg|png|txt)$", url, re.I):
+        if family == "media" or re.search(r"\.(css|js|gif|jpg|png|txt)$", url, re.IGNORECASE):
             continue  # leaves: no links to follow
         try:
             conn.request("GET", url)
@@ -127,12 +132,13 @@ def sample_catalog(scale: str, seed: int, count: int) -> dict[str, list[str]] | 
             "home": [f"{base}/", f"{base}/default.aspx", "http://www.moha.gov.vn/"],
             "article": [base + rng.choice((a.canonical_path, a.default_path, a.dnn_path)) for a in articles],
             "document": [
-                f"{base}/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={cat.document(rng.randrange(cat.documents_count)).doc_id}"
-                for _ in range(count // 4)
+                f"{base}/van-ban/Default.aspx?tabid={cat.documents_tabid}&DocID={cat.document(d).doc_id}"
+                for d in (rng.randrange(cat.documents_count) for _ in range(count // 4))
             ],
             "listing": [
-                f"{base}/Default.aspx?tabid={cat.categories[c].tabid}&page={rng.randint(1, max(1, cat.listing_pages(c)))}"
+                f"{base}/Default.aspx?tabid={cat.categories[c].tabid}&page={page}"
                 for c in (rng.randrange(len(cat.categories)) for _ in range(count // 4))
+                for page in (rng.randint(1, max(1, cat.listing_pages(c))),)
             ],
             "media": [],
             "static": [base + page.path for page in cat.pages if page.path not in site.slow_paths]
@@ -186,8 +192,10 @@ def load(port: int, urls: list[str], clients: int, connections: int, duration_s:
     """Run the client processes against `port`; return the figures."""
     queue: mp.Queue = mp.Queue()
     deadline = time.time() + duration_s
-    processes = [mp.Process(target=client, args=(port, urls[n::clients] or urls, connections, deadline, queue))
-                 for n in range(clients)]
+    processes = [
+        mp.Process(target=client, args=(port, urls[n::clients] or urls, connections, deadline, queue))
+        for n in range(clients)
+    ]
     for process in processes:
         process.start()
     started = time.perf_counter()
@@ -201,7 +209,11 @@ def load(port: int, urls: list[str], clients: int, connections: int, duration_s:
         statuses.update(result[1])
 
     def pct(share: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 2) if latencies else -1
+        return (
+            round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 2)
+            if latencies
+            else -1
+        )
 
     return {
         "requests": len(latencies),
@@ -238,7 +250,9 @@ def transport_ceiling(clients: int, connections: int, duration_s: float) -> dict
     from replica.reply import Reply
     from replica.server import ReplicaServer
 
-    page = Reply(200, "OK", [("Content-Type", "text/html; charset=utf-8")], b"<html>" + b"x" * 8192 + b"</html>")
+    page = Reply(
+        200, "OK", [("Content-Type", "text/html; charset=utf-8")], b"<html>" + b"x" * 8192 + b"</html>"
+    )
 
     class FixedSite:
         def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -262,9 +276,24 @@ def main() -> int:
     log_path = workdir / "requests.jsonl"
     began = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "replica.cli", "-q", "serve", "--port", "0",
-         "--seed", str(args.seed), "--scale", str(args.scale), "--log", str(log_path)],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "replica.cli",
+            "-q",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            str(args.seed),
+            "--scale",
+            str(args.scale),
+            "--log",
+            str(log_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         line = server.stdout.readline() if server.stdout else ""
@@ -302,7 +331,8 @@ def main() -> int:
     print(json.dumps(figures))
     summary = (
         f"replica bench: {site_phase['requests_per_s']} requests/s at scale {args.scale} with "
-        f"{figures['clients']} keep-alive clients, p50 {site_phase['p50_ms']} ms, p99 {site_phase['p99_ms']} ms "
+        f"{figures['clients']} keep-alive clients, p50 {site_phase['p50_ms']} ms, "
+        f"p99 {site_phase['p99_ms']} ms "
         f"(server-side {site_phase['server_ms_mean']} ms/request), started in {figures['startup_s']} s, "
         f"{site_phase['server_rss_mb']} MB resident"
     )

@@ -14,7 +14,13 @@ import struct
 from dataclasses import dataclass
 
 SECTOR_BYTES = 512
-_ENDOFCHAIN, _FREESECT, _FATSECT, _DIFSECT, _NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC, 0xFFFFFFFF
+_ENDOFCHAIN, _FREESECT, _FATSECT, _DIFSECT, _NOSTREAM = (
+    0xFFFFFFFE,
+    0xFFFFFFFF,
+    0xFFFFFFFD,
+    0xFFFFFFFC,
+    0xFFFFFFFF,
+)
 MINI_STREAM_CUTOFF = 4096
 
 
@@ -54,15 +60,27 @@ def write_cfb(streams: list[tuple[str, bytes]]) -> bytes:
     header = bytearray(SECTOR_BYTES)
     header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     struct.pack_into("<HHHHH", header, 0x18, 0x003E, 0x0003, 0xFFFE, 9, 6)
-    struct.pack_into("<IIIIIIIII", header, 0x28, 0, n_fat, dir_start, 0, MINI_STREAM_CUTOFF, _ENDOFCHAIN, 0,
-                     difat_start if n_difat else _ENDOFCHAIN, n_difat)
+    struct.pack_into(
+        "<IIIIIIIII",
+        header,
+        0x28,
+        0,
+        n_fat,
+        dir_start,
+        0,
+        MINI_STREAM_CUTOFF,
+        _ENDOFCHAIN,
+        0,
+        difat_start if n_difat else _ENDOFCHAIN,
+        n_difat,
+    )
     head_difat = fat_locations[:109] + [_FREESECT] * (109 - min(109, n_fat))
     struct.pack_into("<109I", header, 0x4C, *head_difat)
 
     difat_blocks = bytearray()
     rest = fat_locations[109:]
     for index in range(n_difat):
-        chunk = rest[index * 127:(index + 1) * 127]
+        chunk = rest[index * 127 : (index + 1) * 127]
         chunk += [_FREESECT] * (127 - len(chunk))
         following = difat_start + index + 1 if index + 1 < n_difat else _ENDOFCHAIN
         difat_blocks += struct.pack("<128I", *chunk, following)
@@ -89,7 +107,7 @@ def _dir_entry(name: str, kind: int, color: int, links: tuple[int, int, int], st
     if len(encoded) > 62:
         raise ValueError(f"replica media: CFB entry name {name!r} is longer than 31 characters")
     entry = bytearray(128)
-    entry[0:len(encoded)] = encoded
+    entry[0 : len(encoded)] = encoded
     struct.pack_into("<HBB3I", entry, 0x40, len(encoded) + 2 if name else 0, kind, color, *links)
     struct.pack_into("<IQ", entry, 0x74, start, size)
     return bytes(entry)

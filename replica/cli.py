@@ -49,14 +49,34 @@ class ScaleType(click.ParamType):
 
 def site_options(func: Any) -> Any:
     """--seed, --scale, --skin, --revision: what determines every byte of the replica."""
-    func = click.option("--revision", type=click.IntRange(min=0), default=0, show_default=True,
-                        help="Site revision: > 0 changes a few articles and media (incremental recrawl tests).")(func)
-    func = click.option("--skin", type=click.Choice(["classic", "tables"]), default="classic", show_default=True,
-                        help="Markup skin: the classic layout or the layout-table one.")(func)
-    func = click.option("--scale", type=ScaleType(), default="test", show_default=True,
-                        help="test (a few hundred pages), demo (a few thousand), full (16,000 articles) or N.")(func)
-    func = click.option("--seed", type=int, default=1, show_default=True,
-                        help="Seed: the same seed gives byte-identical pages and truth.")(func)
+    func = click.option(
+        "--revision",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Site revision: > 0 changes a few articles and media (incremental recrawl tests).",
+    )(func)
+    func = click.option(
+        "--skin",
+        type=click.Choice(["classic", "tables"]),
+        default="classic",
+        show_default=True,
+        help="Markup skin: the classic layout or the layout-table one.",
+    )(func)
+    func = click.option(
+        "--scale",
+        type=ScaleType(),
+        default="test",
+        show_default=True,
+        help="test (a few hundred pages), demo (a few thousand), full (16,000 articles) or N.",
+    )(func)
+    func = click.option(
+        "--seed",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Seed: the same seed gives byte-identical pages and truth.",
+    )(func)
     return func
 
 
@@ -67,7 +87,9 @@ def build_site(seed: int, scale: str | int, skin: str, revision: int) -> Any:
     try:
         return Site(seed=seed, scale=scale, skin=skin, revision=revision)
     except ValueError as exc:
-        raise ConfigError(f"replica: cannot build the site (seed {seed}, scale {scale}, skin {skin}): {exc}") from exc
+        raise ConfigError(
+            f"replica: cannot build the site (seed {seed}, scale {scale}, skin {skin}): {exc}"
+        ) from exc
 
 
 @click.group("replica")
@@ -82,15 +104,27 @@ def replica_group() -> None:
 
 
 @replica_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it on loopback).")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="Port to listen on; 0 picks a free one (printed).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it on loopback)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (printed).",
+)
 @site_options
-@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one JSON line per request (time, method, url, status, bytes, user_agent, ms, conn).")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one JSON line per request (time, method, url, status, bytes, user_agent, ms, conn).",
+)
 @handle_errors
-def serve_command(host: str, port: int, seed: int, scale: str | int, skin: str, revision: int,
-                  log_path: Path | None) -> None:
+def serve_command(
+    host: str, port: int, seed: int, scale: str | int, skin: str, revision: int, log_path: Path | None
+) -> None:
     """Serve the replica on 127.0.0.1 as an HTTP proxy and as an origin server.
 
     Use it as the crawler's proxy so WARCs hold the true URLs (http://moha.gov.vn/...); requests
@@ -105,7 +139,9 @@ def serve_command(host: str, port: int, seed: int, scale: str | int, skin: str, 
     from replica.server import ReplicaServer
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("replica: listening on %s, not loopback: anyone who can reach it can use it as a proxy", host)
+        log.warning(
+            "replica: listening on %s, not loopback: anyone who can reach it can use it as a proxy", host
+        )
     site = build_site(seed, scale, skin, revision)
     server = ReplicaServer(site, host=host, port=port, log_path=log_path)
     click.echo(
@@ -116,16 +152,25 @@ def serve_command(host: str, port: int, seed: int, scale: str | int, skin: str, 
     server.serve_forever()
     counts = {"requests": server.request_count, "forbidden": server.forbidden_count}
     counts.update({f"status_{code}": n for code, n in sorted(server.status_counts.items())})
-    emit_summary(Summary("replica serve", counts=counts, message=f"stopped serving {server.proxy_url}"), False)
+    emit_summary(
+        Summary("replica serve", counts=counts, message=f"stopped serving {server.proxy_url}"), False
+    )
 
 
 @replica_group.command("truth")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory for records.jsonl and inventory.json (created if missing).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for records.jsonl and inventory.json (created if missing).",
+)
 @site_options
 @json_option
 @handle_errors
-def truth_command(out_dir: Path, seed: int, scale: str | int, skin: str, revision: int, as_json: bool) -> None:
+def truth_command(
+    out_dir: Path, seed: int, scale: str | int, skin: str, revision: int, as_json: bool
+) -> None:
     """Write the replica's ground truth: the exact expected records and the crawl inventory.
 
     records.jsonl holds every article, document, page and media record (provenance left out);
@@ -153,11 +198,14 @@ def write_truth(site: Any, out_dir: Path, *, show_progress: bool = False) -> Sum
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with progress("truth records", enabled=show_progress) as bar:
-            written = _write_atomically(records_path, lambda fh: write_records(
-                _counted(site.truth_records(), kinds, bar.advance), fh))
+            written = _write_atomically(
+                records_path, lambda fh: write_records(_counted(site.truth_records(), kinds, bar.advance), fh)
+            )
         inventory = site.inventory()
-        _write_atomically(inventory_path, lambda fh: fh.write(
-            json.dumps(inventory, ensure_ascii=False, indent=1, sort_keys=True) + "\n"))
+        _write_atomically(
+            inventory_path,
+            lambda fh: fh.write(json.dumps(inventory, ensure_ascii=False, indent=1, sort_keys=True) + "\n"),
+        )
     except OSError as exc:
         raise ConfigError(f"replica truth: cannot write {exc.filename or out_dir}: {exc.strerror}") from exc
     counts: dict[str, int | float] = {"records": written}

@@ -46,17 +46,108 @@ MEDIA_TYPES: dict[str, str] = {
 }
 ZIP_DATE = (2010, 1, 1, 0, 0, 0)  # fixed member dates: the same seed gives the same bytes
 
-_WORDS = (
-    "Bộ Nội vụ ban hành hướng dẫn thực hiện cải cách hành chính trong cơ quan nhà nước năm "
-    "công chức viên chức tuyển dụng đánh giá chất lượng đội ngũ tổ chức bộ máy tinh giản biên chế "
-    "thi đua khen thưởng văn thư lưu trữ tôn giáo chính quyền địa phương Ủy ban nhân dân tỉnh "
-    "Sở Nội vụ báo cáo kết quả triển khai kế hoạch theo quy định của Chính phủ và Thủ tướng"
-).split()
-_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Minh Đức",
-          "Vũ Thị Hạnh", "Đặng Quốc Hùng", "Bùi Thị Lan", "Đỗ Văn Long", "Ngô Thị Mai")
+_WORDS = [
+    "Bộ",
+    "Nội",
+    "vụ",
+    "ban",
+    "hành",
+    "hướng",
+    "dẫn",
+    "thực",
+    "hiện",
+    "cải",
+    "cách",
+    "hành",
+    "chính",
+    "trong",
+    "cơ",
+    "quan",
+    "nhà",
+    "nước",
+    "năm",
+    "công",
+    "chức",
+    "viên",
+    "chức",
+    "tuyển",
+    "dụng",
+    "đánh",
+    "giá",
+    "chất",
+    "lượng",
+    "đội",
+    "ngũ",
+    "tổ",
+    "chức",
+    "bộ",
+    "máy",
+    "tinh",
+    "giản",
+    "biên",
+    "chế",
+    "thi",
+    "đua",
+    "khen",
+    "thưởng",
+    "văn",
+    "thư",
+    "lưu",
+    "trữ",
+    "tôn",
+    "giáo",
+    "chính",
+    "quyền",
+    "địa",
+    "phương",
+    "Ủy",
+    "ban",
+    "nhân",
+    "dân",
+    "tỉnh",
+    "Sở",
+    "Nội",
+    "vụ",
+    "báo",
+    "cáo",
+    "kết",
+    "quả",
+    "triển",
+    "khai",
+    "kế",
+    "hoạch",
+    "theo",
+    "quy",
+    "định",
+    "của",
+    "Chính",
+    "phủ",
+    "và",
+    "Thủ",
+    "tướng",
+]
+_NAMES = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Minh Đức",
+    "Vũ Thị Hạnh",
+    "Đặng Quốc Hùng",
+    "Bùi Thị Lan",
+    "Đỗ Văn Long",
+    "Ngô Thị Mai",
+)
 _POSTS = ("Vụ trưởng", "Phó Vụ trưởng", "Chánh Văn phòng", "Chuyên viên chính", "Chuyên viên", "Giám đốc Sở")
-_UNITS = ("Vụ Tổ chức - Biên chế", "Vụ Công chức - Viên chức", "Văn phòng Bộ", "Vụ Cải cách hành chính",
-          "Ban Tôn giáo Chính phủ", "Cục Văn thư và Lưu trữ nhà nước", "Sở Nội vụ Hà Nội")
+_UNITS = (
+    "Vụ Tổ chức - Biên chế",
+    "Vụ Công chức - Viên chức",
+    "Văn phòng Bộ",
+    "Vụ Cải cách hành chính",
+    "Ban Tôn giáo Chính phủ",
+    "Cục Văn thư và Lưu trữ nhà nước",
+    "Sở Nội vụ Hà Nội",
+)
 
 
 def content_type_for(path: str) -> str:
@@ -73,7 +164,9 @@ def make_media(path: str, seed: int, size_hint: int | None = None, *, title: str
     """
     ext = _extension(path)
     if ext not in _MAKERS:
-        raise ValueError(f"replica media: no generator for {path!r} (served types: {', '.join(sorted(_MAKERS))})")
+        raise ValueError(
+            f"replica media: no generator for {path!r} (served types: {', '.join(sorted(_MAKERS))})"
+        )
     return _make_cached(path, seed, size_hint, title)
 
 
@@ -137,13 +230,17 @@ def _picture(spec: _Spec) -> Image.Image:
     draw.rectangle((0, horizon, width, height), fill=(rng.randrange(60, 120), rng.randrange(90, 140), 60))
     hall = (width // 6, horizon - height // 3, width * 5 // 6, horizon)
     draw.rectangle(hall, fill=(200 + rng.randrange(40), 180 + rng.randrange(40), 150), outline=(120, 40, 30))
-    draw.polygon([(hall[0] - 10, hall[1]), (width // 2, hall[1] - height // 8), (hall[2] + 10, hall[1])],
-                 fill=(170, 30 + rng.randrange(40), 30))
+    draw.polygon(
+        [(hall[0] - 10, hall[1]), (width // 2, hall[1] - height // 8), (hall[2] + 10, hall[1])],
+        fill=(170, 30 + rng.randrange(40), 30),
+    )
     for index in range(rng.randint(4, 9)):
         x = width // 10 + index * width // 11
         y = horizon + height // 10
         draw.ellipse((x, y - 14, x + 12, y - 2), fill=(230, 190, 160))
-        draw.rectangle((x - 2, y, x + 14, y + height // 6), fill=(rng.randrange(30, 200), 40, rng.randrange(40, 160)))
+        draw.rectangle(
+            (x - 2, y, x + 14, y + height // 6), fill=(rng.randrange(30, 200), 40, rng.randrange(40, 160))
+        )
     if spec.size_hint:
         noise = Image.frombytes("L", (width, height // 3), rng.randbytes(width * (height // 3)))
         image.paste(Image.merge("RGB", (noise, noise, noise)), (0, height - height // 3))
@@ -204,13 +301,18 @@ def _pdf(spec: _Spec) -> bytes:
     if spec.size_hint:
         side = max(16, int(math.sqrt(spec.size_hint)))
         pixels = spec.rng("pdf-image").randbytes(side * side)
-        objects.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-                       b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream" % (side, side, len(pixels), pixels))
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream" % (side, side, len(pixels), pixels)
+        )
         resources += b" /XObject << /Im1 7 0 R >>"
         text_ops.append(b"q 495 0 0 300 50 60 cm /Im1 Do Q")
     content = b"\n".join(text_ops)
-    objects[2] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
-                  + resources + b" >> /Contents 4 0 R >>")
+    objects[2] = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
+        + resources
+        + b" >> /Contents 4 0 R >>"
+    )
     objects[3] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -221,7 +323,10 @@ def _pdf(spec: _Spec) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
     return bytes(out)
 
 
@@ -241,43 +346,67 @@ def _zip(members: list[tuple[str, bytes, int]]) -> bytes:
 
 def _docx(spec: _Spec) -> bytes:
     """A Word 2007+ document: title and paragraphs (Vietnamese, UTF-8 XML), fixed dates."""
-    paragraphs = [f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
-                  f"<w:t>{escape(spec.title)}</w:t></w:r></w:p>"]
-    paragraphs += [f'<w:p><w:r><w:t xml:space="preserve">{escape(s)}</w:t></w:r></w:p>' for s in spec.sentences(8)]
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                f"<w:body>{''.join(paragraphs)}<w:sectPr/></w:body></w:document>")
+    paragraphs = [
+        (
+            f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+            f"<w:t>{escape(spec.title)}</w:t></w:r></w:p>"
+        )
+    ]
+    paragraphs += [
+        f'<w:p><w:r><w:t xml:space="preserve">{escape(s)}</w:t></w:r></w:p>' for s in spec.sentences(8)
+    ]
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{''.join(paragraphs)}<w:sectPr/></w:body></w:document>"
+    )
     thumbnail = b""
     if spec.size_hint:
         side = max(16, int(math.sqrt(spec.size_hint)))
         buffer = io.BytesIO()
-        Image.frombytes("L", (side, side), spec.rng("docx-thumb").randbytes(side * side)).save(buffer, "PNG", compress_level=1)
+        Image.frombytes("L", (side, side), spec.rng("docx-thumb").randbytes(side * side)).save(
+            buffer, "PNG", compress_level=1
+        )
         thumbnail = buffer.getvalue()
-    rels = ('<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'officeDocument" Target="word/document.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
-            'core-properties" Target="docProps/core.xml"/>')
+    rels = (
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="word/document.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+        'core-properties" Target="docProps/core.xml"/>'
+    )
     if thumbnail:
-        rels += ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
-                 'metadata/thumbnail" Target="docProps/thumbnail.png"/>')
-    content_types = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                     '<Default Extension="xml" ContentType="application/xml"/>'
-                     '<Default Extension="png" ContentType="image/png"/>'
-                     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                     'officedocument.wordprocessingml.document.main+xml"/>'
-                     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
-                     'package.core-properties+xml"/></Types>')
-    core = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f"<dc:title>{escape(spec.title)}</dc:title><dc:creator>Bộ Nội vụ</dc:creator></cp:coreProperties>")
+        rels += (
+            '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+            'metadata/thumbnail" Target="docProps/thumbnail.png"/>'
+        )
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Default Extension="png" ContentType="image/png"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.document.main+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
+        'package.core-properties+xml"/></Types>'
+    )
+    core = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        "<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:title>{escape(spec.title)}</dc:title><dc:creator>Bộ Nội vụ</dc:creator></cp:coreProperties>"
+    )
     members = [
         ("[Content_Types].xml", content_types.encode(), zipfile.ZIP_DEFLATED),
-        ("_rels/.rels", ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
-                         f'"http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>').encode(),
-         zipfile.ZIP_DEFLATED),
+        (
+            "_rels/.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
+                f'"http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'
+            ).encode(),
+            zipfile.ZIP_DEFLATED,
+        ),
         ("word/document.xml", document.encode(), zipfile.ZIP_DEFLATED),
         ("docProps/core.xml", core.encode(), zipfile.ZIP_DEFLATED),
     ]
@@ -292,17 +421,30 @@ def _zip_archive(spec: _Spec) -> bytes:
     readme = "\r\n".join([spec.title, "", *spec.sentences(3, "readme"), ""]).encode("utf-8")
     members = [
         ("Doc ky.txt", readme, zipfile.ZIP_DEFLATED),
-        (f"{stem}.docx", make_media(f"{spec.path}#inner.docx", spec.seed, title=spec.title), zipfile.ZIP_STORED),
-        (f"{stem}.pdf", make_media(f"{spec.path}#inner.pdf", spec.seed, title=spec.title), zipfile.ZIP_DEFLATED),
+        (
+            f"{stem}.docx",
+            make_media(f"{spec.path}#inner.docx", spec.seed, title=spec.title),
+            zipfile.ZIP_STORED,
+        ),
+        (
+            f"{stem}.pdf",
+            make_media(f"{spec.path}#inner.pdf", spec.seed, title=spec.title),
+            zipfile.ZIP_DEFLATED,
+        ),
     ]
     if spec.size_hint:
-        members.append((f"Phụ lục {stem}.pdf",
-                        make_media(f"{spec.path}#annex.pdf", spec.seed, spec.size_hint, title=spec.title),
-                        zipfile.ZIP_STORED))
+        members.append(
+            (
+                f"Phụ lục {stem}.pdf",
+                make_media(f"{spec.path}#annex.pdf", spec.seed, spec.size_hint, title=spec.title),
+                zipfile.ZIP_STORED,
+            )
+        )
     return _zip(members)
 
 
 # -- OLE2 compound files: doc and xls (container in replica.cfb) ---------------------------------
+
 
 def _doc(spec: _Spec) -> bytes:
     """A Word 97-2003 file: FIB, a stylesheet with the Normal style and a piece table in `1Table`.
@@ -349,7 +491,9 @@ def _doc(spec: _Spec) -> bytes:
     put(33, b"\x02" + struct.pack("<I", len(plc)) + plc)  # fcClx
     streams = [("WordDocument", bytes(fib) + encoded), ("1Table", bytes(table))]
     if spec.size_hint:
-        streams.append(("Data", spec.rng("doc-data").randbytes(max(0, spec.size_hint - text_at - len(encoded)))))
+        streams.append(
+            ("Data", spec.rng("doc-data").randbytes(max(0, spec.size_hint - text_at - len(encoded))))
+        )
     return write_cfb(streams)
 
 
@@ -382,8 +526,15 @@ def _xls(spec: _Spec) -> bytes:
     header = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Năm sinh"]
     rows: list[list[str | float]] = []
     for index in range(1, rng.randint(6, 14) + 1):
-        rows.append([float(index), rng.choice(_NAMES), rng.choice(_POSTS), rng.choice(_UNITS),
-                     float(rng.randint(1955, 1990))])
+        rows.append(
+            [
+                float(index),
+                rng.choice(_NAMES),
+                rng.choice(_POSTS),
+                rng.choice(_UNITS),
+                float(rng.randint(1955, 1990)),
+            ]
+        )
     font = struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + _xl_string("Times New Roman", 1)
     style_xf = struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5, 0x20, 0, 0, 0, 0, 0, 0x20C0)
     cell_xf = struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0)
@@ -409,7 +560,9 @@ def _xls(spec: _Spec) -> bytes:
             if isinstance(value, float):
                 cells.append(_biff(0x0203, struct.pack("<HHHd", row_index, col_index, 15, value)))
             else:
-                cells.append(_biff(0x0204, struct.pack("<HHH", row_index, col_index, 15) + _xl_string(value, 2)))
+                cells.append(
+                    _biff(0x0204, struct.pack("<HHH", row_index, col_index, 15) + _xl_string(value, 2))
+                )
     sheet = [
         _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0x41, 0x06)),  # BOF worksheet
         _biff(0x0200, struct.pack("<IIHHH", 0, len(rows) + 1, 0, len(header), 0)),  # DIMENSIONS

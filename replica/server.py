@@ -32,10 +32,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, Self
 
 from moha_migrate.errors import ConfigError
 from moha_migrate.urls import SITE_HOSTS
@@ -152,7 +152,7 @@ def _etag_matches(if_none_match: str, etag: str) -> bool:
 
 def _as_datetime(value: datetime | str) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
         return parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -162,8 +162,8 @@ def _as_datetime(value: datetime | str) -> datetime | None:
 def _http_date(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return format_datetime(aware.astimezone(timezone.utc), usegmt=True)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return format_datetime(aware.astimezone(UTC), usegmt=True)
 
 
 def is_not_modified(request: Headers, etag: str | None, last_modified: datetime | str | None) -> bool:
@@ -316,7 +316,7 @@ class ReplicaServer:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def __enter__(self) -> ReplicaServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -391,9 +391,7 @@ class ReplicaServer:
             if install_signals:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(signum)
-            log.info(
-                "replica stopped: %d requests, %d forbidden", self.request_count, self.forbidden_count
-            )
+            log.info("replica stopped: %d requests, %d forbidden", self.request_count, self.forbidden_count)
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -463,14 +461,23 @@ class ReplicaServer:
         except _BadRequest as bad:
             log.info("replica: %s %s -> %d %s", method, url, bad.status, bad.detail)
             reply = _plain_reply(bad.status, bad.reason, bad.detail)
-            await self._send(writer, method, None, reply, keep_alive=False, started=started,
-                             url=url, user_agent=user_agent)
+            await self._send(
+                writer, method, None, reply, keep_alive=False, started=started, url=url, user_agent=user_agent
+            )
             await self._linger(reader, writer)
             return False
         if reply.delay_s > 0:
             await asyncio.sleep(reply.delay_s)
-        await self._send(writer, method, headers, reply, keep_alive=keep_alive, started=started,
-                         url=url, user_agent=user_agent)
+        await self._send(
+            writer,
+            method,
+            headers,
+            reply,
+            keep_alive=keep_alive,
+            started=started,
+            url=url,
+            user_agent=user_agent,
+        )
         return keep_alive
 
     @staticmethod
@@ -554,7 +561,9 @@ class ReplicaServer:
                 raise _BadRequest(400, "Bad Request", f"bad Content-Length {length_text[:40]!r}")
             length = int(length_text)
             if length > self.max_body_bytes:
-                raise _BadRequest(413, "Content Too Large", f"body of {length} bytes over {self.max_body_bytes}")
+                raise _BadRequest(
+                    413, "Content Too Large", f"body of {length} bytes over {self.max_body_bytes}"
+                )
         else:
             return b""
         expect = headers.get("Expect")
@@ -601,7 +610,7 @@ class ReplicaServer:
         if method == "CONNECT":
             return target, _split_host(target)
         lowered = target[:8].lower()
-        if lowered.startswith("http://") or lowered.startswith("https://"):
+        if lowered.startswith(("http://", "https://")):
             scheme, rest = target.split("://", 1)
             authority, slash, path = rest.partition("/")
             if "?" in authority:
@@ -628,7 +637,7 @@ class ReplicaServer:
         began = time.perf_counter()
         try:
             reply = self.site.handle(method, url, headers, body)
-        except Exception:  # noqa: BLE001 - a site bug must cost one 500, not the server
+        except Exception:
             log.exception("replica: site failed on %s %s", method, url)
             return _plain_reply(500, "Internal Server Error", "the replica's site raised; see the log")
         finally:
@@ -637,8 +646,13 @@ class ReplicaServer:
             log.error("replica: site returned %r for %s %s", type(reply).__name__, method, url)
             return _plain_reply(500, "Internal Server Error", "the replica's site returned no Reply")
         if not isinstance(reply.body, bytes | bytearray) or not 100 <= reply.status <= 599:
-            log.error("replica: site returned a bad Reply for %s %s (status %r, body %s)",
-                      method, url, reply.status, type(reply.body).__name__)
+            log.error(
+                "replica: site returned a bad Reply for %s %s (status %r, body %s)",
+                method,
+                url,
+                reply.status,
+                type(reply.body).__name__,
+            )
             return _plain_reply(500, "Internal Server Error", "the replica's site returned a bad Reply")
         return reply
 
@@ -671,7 +685,7 @@ class ReplicaServer:
         headers = [(k, v) for k, v in reply.headers if k.lower() not in _MANAGED]
         if not any(k.lower() == "server" for k, _ in headers):
             headers.insert(0, ("Server", SERVER_HEADER))
-        headers.insert(0, ("Date", format_datetime(datetime.now(timezone.utc), usegmt=True)))
+        headers.insert(0, ("Date", format_datetime(datetime.now(UTC), usegmt=True)))
         if etag is not None and reply.etag is not None:
             headers.append(("ETag", etag))
         if last_modified is not None and reply.last_modified is not None:
@@ -702,7 +716,7 @@ class ReplicaServer:
         if self._log is not None:
             self._log.write(
                 {
-                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "method": method,
                     "url": url,
                     "status": status,
@@ -716,7 +730,9 @@ class ReplicaServer:
         await writer.drain()
 
 
-_MANAGED = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding", "date", "keep-alive"})
+_MANAGED = frozenset(
+    {"content-length", "transfer-encoding", "connection", "content-encoding", "date", "keep-alive"}
+)
 _NOT_FOR_304 = frozenset({"content-type", "content-length", "content-encoding"})
 
 
@@ -730,5 +746,6 @@ def _encode_head(head: str) -> bytes:
 
 
 def _plain_reply(status: int, reason: str, text: str) -> Reply:
-    body = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1><p>{text}</p></body></html>"
+    title = f"{status} {reason}"
+    body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
     return Reply(status, reason, [("Content-Type", "text/html; charset=utf-8")], body.encode("utf-8"))

@@ -22,14 +22,20 @@ from moha_migrate.jsonl import iter_records
 pytestmark = pytest.mark.timeout(120)
 
 MOHA = str(Path(sys.executable).with_name("moha-migrate"))
-READY = re.compile(r"^serving the moha\.gov\.vn replica on http://127\.0\.0\.1:(\d+) \(use it as an HTTP proxy: "
-                   r"curl -x http://127\.0\.0\.1:\1 http://moha\.gov\.vn/\)$")
+READY = re.compile(
+    r"^serving the moha\.gov\.vn replica on http://127\.0\.0\.1:(\d+) \(use it as an HTTP proxy: "
+    r"curl -x http://127\.0\.0\.1:\1 http://moha\.gov\.vn/\)$"
+)
 
 
 def curl(*args: str) -> tuple[int, bytes]:
     """(HTTP status, body) of one curl call, bounded in time."""
-    done = subprocess.run(["curl", "-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", *args],
-                          capture_output=True, timeout=30, check=True)
+    done = subprocess.run(
+        ["curl", "-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", *args],
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
     body, _, status = done.stdout.rpartition(b"\n")
     return int(status), body
 
@@ -37,8 +43,12 @@ def curl(*args: str) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
     log_path = tmp_path_factory.mktemp("cli") / "requests.jsonl"
-    process = subprocess.Popen([MOHA, "replica", "serve", "--port", "0", "--seed", "1", "--scale", "test",
-                                "--log", str(log_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [MOHA, "replica", "serve", "--port", "0", "--seed", "1", "--scale", "test", "--log", str(log_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 60)
         assert ready, "replica serve printed nothing within 60 s"
@@ -57,7 +67,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_serve_prints_its_port_and_curl_proxy_and_host_forms_agree(served: tuple[int, Path, subprocess.Popen[str]]) -> None:
+def test_serve_prints_its_port_and_curl_proxy_and_host_forms_agree(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
     port, _, _ = served
     proxy_status, via_proxy = curl("-x", f"http://127.0.0.1:{port}", "http://moha.gov.vn/")
     host_status, via_host = curl("-H", "Host: moha.gov.vn", f"http://127.0.0.1:{port}/")
@@ -90,10 +102,15 @@ def test_serve_on_a_busy_port_is_an_error_line_and_exit_3() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        done = subprocess.run([MOHA, "replica", "serve", "--port", str(port)], capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [MOHA, "replica", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 3
-    assert re.search(rf"^Error: replica: cannot listen on 127\.0\.0\.1:{port}: ", done.stderr, re.M)
+    assert re.search(rf"^Error: replica: cannot listen on 127\.0\.0\.1:{port}: ", done.stderr, re.MULTILINE)
 
 
 def test_bad_scale_is_a_usage_error() -> None:
@@ -122,7 +139,9 @@ def test_truth_writes_valid_records_and_inventory(tmp_path: Path) -> None:
         assert summary["counts"][kind] == sum(1 for record in records if record.kind == kind)
     assert all(record.provenance is None for record in records)
     inventory = json.loads((tmp_path / "t1" / "inventory.json").read_text(encoding="utf-8"))
-    assert {"must_capture", "must_not_capture", "must_not_capture_patterns", "special", "counts"} <= set(inventory)
+    assert {"must_capture", "must_not_capture", "must_not_capture_patterns", "special", "counts"} <= set(
+        inventory
+    )
     assert summary["counts"]["must_capture"] == len(inventory["must_capture"])
     assert not list(tmp_path.glob("t1/*.partial"))
 
@@ -132,7 +151,9 @@ def test_truth_is_byte_identical_for_a_seed_and_differs_for_another(tmp_path: Pa
     for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
         result = runner.invoke(cli, ["replica", "truth", "--out", str(tmp_path / name), "--seed", seed])
         assert result.exit_code == 0, result.output
-        assert result.output.strip().splitlines()[-1].startswith(f"replica truth: ok - wrote {tmp_path / name}")
+        assert (
+            result.output.strip().splitlines()[-1].startswith(f"replica truth: ok - wrote {tmp_path / name}")
+        )
     for file in ("records.jsonl", "inventory.json"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
     assert (tmp_path / "a" / "records.jsonl").read_bytes() != (tmp_path / "c" / "records.jsonl").read_bytes()

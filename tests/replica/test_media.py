@@ -6,8 +6,8 @@ import hashlib
 import io
 import os
 import shutil
-import subprocess
 import struct
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -71,11 +71,11 @@ def test_pdf_opens_strictly_with_its_title_and_text() -> None:
 
 def test_pdf_xref_offsets_point_at_their_objects() -> None:
     data = make_media(PATHS["pdf"], seed=3)
-    start = int(data[data.rindex(b"startxref") + 10:].split()[0])
-    assert data[start:start + 4] == b"xref"
+    start = int(data[data.rindex(b"startxref") + 10 :].split()[0])
+    assert data[start : start + 4] == b"xref"
     lines = data[start:].split(b"\n")
     count = int(lines[1].split()[1])
-    for number, entry in enumerate(lines[3:2 + count], start=1):
+    for number, entry in enumerate(lines[3 : 2 + count], start=1):
         offset = int(entry[:10])
         assert data[offset:].startswith(b"%d 0 obj" % number)
 
@@ -109,10 +109,10 @@ def read_doc_text(data: bytes) -> str:
     cslw = struct.unpack_from("<H", word, 32 + 2 + csw * 2)[0]
     fclcb_at = lw_at + cslw * 4 + 2
     fc_clx, lcb_clx = struct.unpack_from("<II", word, fclcb_at + 33 * 8)
-    clx = table[fc_clx:fc_clx + lcb_clx]
+    clx = table[fc_clx : fc_clx + lcb_clx]
     assert clx[0] == 0x02
     lcb = struct.unpack_from("<I", clx, 1)[0]
-    plc = clx[5:5 + lcb]
+    plc = clx[5 : 5 + lcb]
     pieces = (lcb - 4) // 12
     cps = struct.unpack_from(f"<{pieces + 1}I", plc, 0)
     text = []
@@ -121,9 +121,9 @@ def read_doc_text(data: bytes) -> str:
         length = cps[index + 1] - cps[index]
         if fc & 0x40000000:
             start = (fc & 0x3FFFFFFF) // 2
-            text.append(word[start:start + length].decode("cp1252"))
+            text.append(word[start : start + length].decode("cp1252"))
         else:
-            text.append(word[fc:fc + 2 * length].decode("utf-16-le"))
+            text.append(word[fc : fc + 2 * length].decode("utf-16-le"))
     joined = "".join(text)
     assert len(joined) == ccp_text
     return joined
@@ -147,7 +147,9 @@ def test_xls_opens_in_xlrd_with_vietnamese_cells() -> None:
     assert sheet.name == "Danh sách"
     assert sheet.row_values(0) == ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Năm sinh"]
     assert sheet.nrows >= 7
-    assert [sheet.cell_value(row, 0) for row in range(1, sheet.nrows)] == [float(n) for n in range(1, sheet.nrows)]
+    assert [sheet.cell_value(row, 0) for row in range(1, sheet.nrows)] == [
+        float(n) for n in range(1, sheet.nrows)
+    ]
     assert all(1955 <= sheet.cell_value(row, 4) <= 1990 for row in range(1, sheet.nrows))
 
 
@@ -191,8 +193,10 @@ def test_ascii_fold_keeps_the_words() -> None:
     assert ascii_fold("Bộ Nội vụ - Đoàn Thanh niên") == "Bo Noi vu - Doan Thanh nien"
 
 
-@pytest.mark.skipif(shutil.which("antiword") is None or shutil.which("catdoc") is None,
-                    reason="antiword/catdoc not installed (apt-get install antiword catdoc)")
+@pytest.mark.skipif(
+    shutil.which("antiword") is None or shutil.which("catdoc") is None,
+    reason="antiword/catdoc not installed (apt-get install antiword catdoc)",
+)
 def test_doc_reads_in_antiword_and_catdoc(tmp_path: Path) -> None:
     path = tmp_path / "qd.doc"
     path.write_bytes(make_media(PATHS["doc"], seed=1, title="Quyết định số 1234/QĐ-BNV"))
@@ -221,6 +225,7 @@ def test_bytes_are_the_same_in_another_process_with_another_hash_seed() -> None:
     )
     here = hashlib.sha256(b"".join(make_media(p, 7) for p in sorted(PATHS.values()))).hexdigest()
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    there = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60,
-                           check=True).stdout.strip()
+    there = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout.strip()
     assert there == here

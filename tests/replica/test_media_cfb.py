@@ -39,7 +39,7 @@ def test_cfb_red_black_tree_has_equal_black_height_and_no_red_red() -> None:
     directory_at = (struct.unpack_from("<I", data, 0x30)[0] + 1) * 512
     entries = []
     for index in range(12):
-        raw = data[directory_at + 128 * index: directory_at + 128 * (index + 1)]
+        raw = data[directory_at + 128 * index : directory_at + 128 * (index + 1)]
         left, right, child = struct.unpack_from("<3I", raw, 0x44)
         entries.append({"color": raw[0x43], "left": left, "right": right, "child": child})
 
@@ -59,7 +59,8 @@ def test_cfb_red_black_tree_has_equal_black_height_and_no_red_red() -> None:
 
 
 def test_small_streams_are_padded_to_the_mini_stream_cutoff() -> None:
-    with olefile.OleFileIO(io.BytesIO(write_cfb([("Tiny", b"abc")])), raise_defects=olefile.DEFECT_INCORRECT) as ole:
+    with olefile.OleFileIO(
+        io.BytesIO(write_cfb([("Tiny", b"abc")])), raise_defects=olefile.DEFECT_INCORRECT
+    ) as ole:
         assert ole.get_size("Tiny") == 4096
         assert ole.openstream("Tiny").read()[:3] == b"abc"
-

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from replica.server import Headers, ReplicaServer, accepts_gzip, is_not_modified
 
 pytestmark = pytest.mark.timeout(30)
 
-MEDIA_MODIFIED = datetime(2014, 3, 7, 8, 30, tzinfo=timezone.utc)
+MEDIA_MODIFIED = datetime(2014, 3, 7, 8, 30, tzinfo=UTC)
 CHUNKED_BODY = bytes(range(256)) * 300  # 76,800 bytes: several chunks
 
 
@@ -49,14 +49,22 @@ class KnownSite:
         if path == "/gz":
             return Reply(200, "OK", html, ("Cải cách hành chính " * 200).encode(), gzip=True)
         if path == "/chunked":
-            return Reply(200, "OK", [("Content-Type", "application/octet-stream")], CHUNKED_BODY, chunked=True)
+            return Reply(
+                200, "OK", [("Content-Type", "application/octet-stream")], CHUNKED_BODY, chunked=True
+            )
         if path == "/gz-chunked":
             return Reply(200, "OK", html, ("Tôn giáo " * 500).encode(), gzip=True, chunked=True)
         if path == "/slow":
             return Reply(200, "OK", html, b"slow page", delay_s=1.5)
         if path == "/photo.jpg":
-            return Reply(200, "OK", [("Content-Type", "image/jpeg")], b"\xff\xd8\xff\xe0 jpeg", etag='"v1-abc"',
-                         last_modified=MEDIA_MODIFIED)
+            return Reply(
+                200,
+                "OK",
+                [("Content-Type", "image/jpeg")],
+                b"\xff\xd8\xff\xe0 jpeg",
+                etag='"v1-abc"',
+                last_modified=MEDIA_MODIFIED,
+            )
         if path == "/echo":
             payload = {"method": method, "url": url, "headers": dict(headers), "body": body.decode("latin-1")}
             return Reply(200, "OK", [("Content-Type", "application/json")], json.dumps(payload).encode())
@@ -97,7 +105,9 @@ def raw_exchange(server: ReplicaServer, data: bytes, timeout_s: float = 5.0) -> 
     return b"".join(chunks)
 
 
-def proxy_get(server: ReplicaServer, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+def proxy_get(
+    server: ReplicaServer, url: str, headers: dict[str, str] | None = None
+) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.request("GET", url, headers=headers or {})
     return conn.getresponse()
@@ -118,7 +128,9 @@ def test_proxy_form_and_origin_form_give_the_same_home_page(server: ReplicaServe
     assert urls == ["http://moha.gov.vn/", "http://moha.gov.vn/"]
 
 
-def test_www_host_and_port_suffix_reach_the_site_with_their_host(server: ReplicaServer, site: KnownSite) -> None:
+def test_www_host_and_port_suffix_reach_the_site_with_their_host(
+    server: ReplicaServer, site: KnownSite
+) -> None:
     assert proxy_get(server, "http://WWW.moha.gov.vn:80/default.aspx").status == 200
     assert site.calls[-1][1] == "http://www.moha.gov.vn/default.aspx"
     assert proxy_get(server, "/default.aspx", {"Host": "www.moha.gov.vn:8080"}).status == 200
@@ -130,14 +142,18 @@ def test_other_hosts_get_403_and_are_counted(server: ReplicaServer, site: KnownS
     assert proxy_get(server, "http://chinhphu.vn/").status == 403
     assert proxy_get(server, "/", {"Host": "snv.hanoi.gov.vn"}).status == 403
     assert proxy_get(server, "https://moha.gov.vn/").status == 403
-    connect = raw_exchange(server, b"CONNECT chinhphu.vn:443 HTTP/1.1\r\nHost: chinhphu.vn:443\r\nConnection: close\r\n\r\n")
+    connect = raw_exchange(
+        server, b"CONNECT chinhphu.vn:443 HTTP/1.1\r\nHost: chinhphu.vn:443\r\nConnection: close\r\n\r\n"
+    )
     assert status_of(connect) == 403
     assert server.forbidden_count == before_forbidden + 4
     assert len(site.calls) == before_calls  # none of them reached the site
 
 
 def test_connect_to_the_site_is_refused_with_405(server: ReplicaServer) -> None:
-    raw = raw_exchange(server, b"CONNECT moha.gov.vn:443 HTTP/1.1\r\nHost: moha.gov.vn:443\r\nConnection: close\r\n\r\n")
+    raw = raw_exchange(
+        server, b"CONNECT moha.gov.vn:443 HTTP/1.1\r\nHost: moha.gov.vn:443\r\nConnection: close\r\n\r\n"
+    )
     assert status_of(raw) == 405
     assert b"Allow: GET, HEAD, POST" in raw
 
@@ -155,8 +171,17 @@ def test_connect_to_the_site_is_refused_with_405(server: ReplicaServer) -> None:
         (b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: x\r\n\r\n", 400),
         (b"GET moha.gov.vn/ HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n", 400),
     ],
-    ids=["no-spaces", "no-version", "bad-version-token", "bad-method", "http2", "no-host", "no-colon",
-         "bad-length", "relative-target"],
+    ids=[
+        "no-spaces",
+        "no-version",
+        "bad-version-token",
+        "bad-method",
+        "http2",
+        "no-host",
+        "no-colon",
+        "bad-length",
+        "relative-target",
+    ],
 )
 def test_malformed_requests_get_4xx_and_the_server_keeps_serving(
     server: ReplicaServer, request_bytes: bytes, expected: int
@@ -174,10 +199,17 @@ def test_huge_header_line_gets_431_and_the_server_keeps_serving(server: ReplicaS
 
 
 def test_too_many_headers_get_431(server: ReplicaServer) -> None:
-    many = b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(101)) + b"\r\n"
+    many = (
+        b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n"
+        + b"".join(b"X-H%d: v\r\n" % i for i in range(101))
+        + b"\r\n"
+    )
     assert status_of(raw_exchange(server, many)) == 431
-    hundred = b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n" + b"".join(
-        b"X-H%d: v\r\n" % i for i in range(98)) + b"\r\n"
+    hundred = (
+        b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n"
+        + b"".join(b"X-H%d: v\r\n" % i for i in range(98))
+        + b"\r\n"
+    )
     assert status_of(raw_exchange(server, hundred)) == 200
 
 
@@ -188,7 +220,9 @@ def test_endless_header_block_gets_431_without_eating_memory(server: ReplicaServ
 
 
 def test_too_large_body_gets_413_and_the_server_keeps_serving(server: ReplicaServer) -> None:
-    head = b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: %d\r\n\r\n" % (server.max_body_bytes + 1)
+    head = b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: %d\r\n\r\n" % (
+        server.max_body_bytes + 1
+    )
     assert status_of(raw_exchange(server, head)) == 413
     assert proxy_get(server, "http://moha.gov.vn/").status == 200
 
@@ -208,8 +242,15 @@ def test_site_exception_costs_one_500_not_the_server(server: ReplicaServer) -> N
 def test_post_body_and_headers_reach_the_site_intact(server: ReplicaServer) -> None:
     form = "__VIEWSTATE=dDwtMTA%3D&__EVENTTARGET=ctl00%24pager&__EVENTARGUMENT=Page%243"
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    conn.request("POST", "http://moha.gov.vn/echo", body=form,
-                 headers={"Content-Type": "application/x-www-form-urlencoded", "X-Test": "Bộ".encode().decode("latin-1")})
+    conn.request(
+        "POST",
+        "http://moha.gov.vn/echo",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Test": "Bộ".encode().decode("latin-1"),
+        },
+    )
     seen = json.loads(conn.getresponse().read())
     assert seen["method"] == "POST"
     assert seen["body"] == form
@@ -218,8 +259,11 @@ def test_post_body_and_headers_reach_the_site_intact(server: ReplicaServer) -> N
 
 
 def test_chunked_request_body_is_decoded(server: ReplicaServer) -> None:
-    raw = raw_exchange(server, b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nTransfer-Encoding: chunked\r\n"
-                       b"Connection: close\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n")
+    raw = raw_exchange(
+        server,
+        b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n",
+    )
     assert json.loads(raw.split(b"\r\n\r\n", 1)[1])["body"] == "hello world"
 
 
@@ -236,11 +280,16 @@ def test_gzip_only_when_the_client_accepts_it(server: ReplicaServer) -> None:
     refused = proxy_get(server, "http://moha.gov.vn/gz", {"Accept-Encoding": "gzip;q=0, identity"})
     assert refused.getheader("Content-Encoding") is None
     assert refused.read() == plain_body
-    assert proxy_get(server, "http://moha.gov.vn/", {"Accept-Encoding": "gzip"}).getheader("Content-Encoding") is None
+    assert (
+        proxy_get(server, "http://moha.gov.vn/", {"Accept-Encoding": "gzip"}).getheader("Content-Encoding")
+        is None
+    )
 
 
 def test_gzip_output_is_byte_identical_between_requests(server: ReplicaServer) -> None:
-    bodies = {proxy_get(server, "http://moha.gov.vn/gz", {"Accept-Encoding": "gzip"}).read() for _ in range(3)}
+    bodies = {
+        proxy_get(server, "http://moha.gov.vn/gz", {"Accept-Encoding": "gzip"}).read() for _ in range(3)
+    }
     assert len(bodies) == 1
 
 
@@ -256,8 +305,8 @@ def test_chunked_reply_decodes_to_the_site_body(server: ReplicaServer) -> None:
         if size == 0:
             break
         decoded += rest[:size]
-        assert rest[size:size + 2] == b"\r\n"
-        rest = rest[size + 2:]
+        assert rest[size : size + 2] == b"\r\n"
+        rest = rest[size + 2 :]
     assert decoded == CHUNKED_BODY
     via_client = proxy_get(server, "http://moha.gov.vn/chunked")
     assert via_client.read() == CHUNKED_BODY  # http.client undoes the chunking the same way
@@ -281,9 +330,13 @@ def test_etag_and_last_modified_give_304(server: ReplicaServer) -> None:
     assert by_etag.getheader("ETag") == etag
     by_date = proxy_get(server, "http://moha.gov.vn/photo.jpg", {"If-Modified-Since": modified})
     assert by_date.status == 304
-    older = proxy_get(server, "http://moha.gov.vn/photo.jpg", {"If-Modified-Since": "Thu, 06 Mar 2014 08:30:00 GMT"})
+    older = proxy_get(
+        server, "http://moha.gov.vn/photo.jpg", {"If-Modified-Since": "Thu, 06 Mar 2014 08:30:00 GMT"}
+    )
     assert older.status == 200
-    other_tag = proxy_get(server, "http://moha.gov.vn/photo.jpg", {"If-None-Match": '"v2-def"', "If-Modified-Since": modified})
+    other_tag = proxy_get(
+        server, "http://moha.gov.vn/photo.jpg", {"If-None-Match": '"v2-def"', "If-Modified-Since": modified}
+    )
     assert other_tag.status == 200  # If-None-Match decides when both are sent (RFC 9110 13.2.2)
 
 
@@ -298,7 +351,12 @@ def test_conditional_helpers() -> None:
 def test_keep_alive_serves_several_requests_on_one_connection(server: ReplicaServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     ports = set()
-    for path in ("http://moha.gov.vn/", "http://moha.gov.vn/gz", "http://moha.gov.vn/chunked", "http://moha.gov.vn/nope"):
+    for path in (
+        "http://moha.gov.vn/",
+        "http://moha.gov.vn/gz",
+        "http://moha.gov.vn/chunked",
+        "http://moha.gov.vn/nope",
+    ):
         conn.request("GET", path)
         response = conn.getresponse()
         response.read()
@@ -308,9 +366,12 @@ def test_keep_alive_serves_several_requests_on_one_connection(server: ReplicaSer
 
 
 def test_pipelined_requests_are_answered_in_order(server: ReplicaServer) -> None:
-    raw = raw_exchange(server, b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n"
-                       b"GET /nope HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n"
-                       b"HEAD / HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n")
+    raw = raw_exchange(
+        server,
+        b"GET / HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n"
+        b"GET /nope HTTP/1.1\r\nHost: moha.gov.vn\r\n\r\n"
+        b"HEAD / HTTP/1.1\r\nHost: moha.gov.vn\r\nConnection: close\r\n\r\n",
+    )
     assert [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", raw)] == [200, 404, 200]
 
 
@@ -341,14 +402,17 @@ def test_slow_reply_does_not_block_other_clients(server: ReplicaServer) -> None:
         assert proxy_get(server, "http://moha.gov.vn/").status == 200
     done["fast"] = time.monotonic() - start
     slow.join(10)
-    assert done["fast"] < 1.0 < 1.5 <= done["slow"]
+    assert done["fast"] < 1.0  # twenty answers while the slow one was still waiting
+    assert done["slow"] >= 1.5
 
 
 def test_request_log_has_one_json_line_per_request(server: ReplicaServer) -> None:
     log_path = server.log_path
     assert log_path is not None
     before = len(log_path.read_text(encoding="utf-8").splitlines())
-    proxy_get(server, "http://moha.gov.vn/gz", {"User-Agent": "moha-migrate-test/1.0", "Accept-Encoding": "gzip"}).read()
+    proxy_get(
+        server, "http://moha.gov.vn/gz", {"User-Agent": "moha-migrate-test/1.0", "Accept-Encoding": "gzip"}
+    ).read()
     proxy_get(server, "http://chinhphu.vn/x", {"User-Agent": "moha-migrate-test/1.0"}).read()
     raw_exchange(server, b"GARBAGE\r\n\r\n")
     lines = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()[before:]]
@@ -415,8 +479,10 @@ def test_stop_is_quick_and_clean_with_idle_and_in_flight_connections(
 def test_expect_100_continue_gets_the_interim_answer_then_the_reply(server: ReplicaServer) -> None:
     body = b"__VIEWSTATE=" + b"A" * 3000
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: %d\r\n"
-                     b"Expect: 100-continue\r\nConnection: close\r\n\r\n" % len(body))
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nHost: moha.gov.vn\r\nContent-Length: %d\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n\r\n" % len(body)
+        )
         interim = sock.recv(100)
         assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"  # before we sent the body: no 1 s stall
         sock.sendall(body)
@@ -482,8 +548,11 @@ _LINE_BYTES = st.binary(max_size=80).map(lambda b: b.replace(b"\r", b"").replace
 @given(
     request_line=st.one_of(
         _LINE_BYTES,
-        st.tuples(st.sampled_from([b"GET", b"POST", b"HEAD", b"PUT", b"G\xc3\xa9T"]), _LINE_BYTES,
-                  st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/9.9", b"HTTX"])).map(b" ".join),
+        st.tuples(
+            st.sampled_from([b"GET", b"POST", b"HEAD", b"PUT", b"G\xc3\xa9T"]),
+            _LINE_BYTES,
+            st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/9.9", b"HTTX"]),
+        ).map(b" ".join),
     ),
     headers=st.lists(_LINE_BYTES, max_size=5),
 )

@@ -7,9 +7,9 @@ first-request-only quirks (500 once) stay untouched for the other stages' tests.
 from __future__ import annotations
 
 import gzip
-import re
 import http.client
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from urllib.parse import urljoin
@@ -132,7 +132,7 @@ def test_full_scale_site_serves_at_once() -> None:
     with ReplicaServer(site, port=0) as server:
         home = fetch(server, "http://moha.gov.vn/")
         assert home.status == 200
-        article_links = [link for link in re.findall(rb'href="([^"]+-(\d+)\.html)"', home.body)]  # type: ignore[attr-defined]
+        article_links = re.findall(rb'href="([^"]+-(\d+)\.html)"', home.body)  # type: ignore[attr-defined]
         assert article_links
         newest = max(article_links, key=lambda link: int(link[1]))[0].decode()
         article = fetch(server, urljoin("http://moha.gov.vn/", newest))
