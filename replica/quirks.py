@@ -16,7 +16,9 @@ import functools
 import hashlib
 import html
 import re
+import threading
 import unicodedata
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from moha_migrate.vncodecs import encode_tcvn3, encode_vni, vietnamese_letters
@@ -214,3 +216,35 @@ CRAWL_DELAY_S = 1
 def robots_disallows(path_and_query: str) -> bool:
     """True when robots.txt forbids the path (simple prefix rules, as the file is written)."""
     return path_and_query.startswith(ROBOTS_DISALLOWED)
+
+
+# ------------------------------------------------------------------ server behaviour
+
+SLOW_DELAY_S = 3.0  # the one slow page (legacy-site.md: "several seconds")
+
+
+class FailOnce:
+    """URLs that answer 500 on their first request only (a crawler must retry them).
+
+    Thread-safe: when several requests for one URL race, exactly one of them fails.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = frozenset(keys)
+        self._failed: set[str] = set()
+        self._lock = threading.Lock()
+
+    def fails(self, key: str) -> bool:
+        """True for the first request of a listed key, False for every later one."""
+        if key not in self.keys:
+            return False
+        with self._lock:
+            if key in self._failed:
+                return False
+            self._failed.add(key)
+            return True
+
+
+def redirect_loop_target(has_return_url: bool) -> str:
+    """Where /Portal.aspx sends a client: to itself with a ReturnUrl, which sends it back (a loop)."""
+    return "/Portal.aspx" if has_return_url else "/Portal.aspx?ReturnUrl=%2fPortal.aspx"

@@ -20,7 +20,6 @@ import functools
 import hashlib
 import logging
 import random
-import threading
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -52,7 +51,6 @@ ASPNET_HEADERS = [
     ("X-AspNet-Version", "2.0.50727"),
     ("X-Powered-By", "ASP.NET"),
 ]
-SLOW_DELAY_S = 3.0
 SOFT_404_TEXT = "Bài viết không tồn tại hoặc đã bị xóa."
 HOME_PATHS = ("/", "/default.aspx", "/Default.aspx")
 
@@ -71,8 +69,6 @@ class Site:
         self.revision = revision
         self.catalog = Catalog(seed, scale, revision)
         self.skin: Skin = SKINS[skin](self.catalog)
-        self._failed_once: set[str] = set()
-        self._lock = threading.Lock()
         cat = self.catalog
         # Server-behaviour quirks, keyed by path?query as requested (media paths unquoted, NFC).
         first_doc = cat.document(2 % cat.documents_count).attachments[0].path
@@ -81,6 +77,7 @@ class Site:
             f"/Default.aspx?tabid={cat.categories[0].tabid}&page=2",
             first_doc,
         )
+        self._fail_once = quirks.FailOnce(self.fail_once_paths)
         self.slow_paths: tuple[str, ...] = ("/gioi-thieu/lich-su-phat-trien.html",)
 
     # ------------------------------------------------------------------ the ground truth
@@ -119,20 +116,14 @@ class Site:
         session, path = quirks.split_session(parts.path or "/")
         query = parts.query
         key = self.request_key(path, query)
-        if key in self.fail_once_paths:
-            with self._lock:
-                first = key not in self._failed_once
-                self._failed_once.add(key)
-            if first:
-                log.debug("replica: first request of %s fails with 500", key)
-                return self._error_page(
-                    500,
-                    "Internal Server Error",
-                    "Runtime Error: An application error occurred on the server.",
-                )
+        if self._fail_once.fails(key):
+            log.debug("replica: first request of %s fails with 500", key)
+            return self._error_page(
+                500, "Internal Server Error", "Runtime Error: An application error occurred on the server."
+            )
         reply = self._route(method, host, path, query, body)
         if key in self.slow_paths:
-            reply.delay_s = SLOW_DELAY_S
+            reply.delay_s = quirks.SLOW_DELAY_S
         if (
             session is not None
             and reply.status == 200
@@ -173,7 +164,7 @@ class Site:
         if path == "/Redirect.aspx":
             return self._redirect_step(host, q)
         if path == "/Portal.aspx":
-            target = "/Portal.aspx" if "returnurl" in q else "/Portal.aspx?ReturnUrl=%2fPortal.aspx"
+            target = quirks.redirect_loop_target("returnurl" in q)
             return _redirect(302, "Found", f"http://{host}{target}")
         if path == "/gioi-thieu.aspx":
             return _redirect(301, "Moved Permanently", f"http://{host}/gioi-thieu/gioi-thieu-chung.html")
