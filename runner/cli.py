@@ -48,5 +48,6 @@ def run_command(ctx: click.Context, workdir: Path, db_url: str | None, proxy: st
                       max_pages=max_pages)
     quiet = bool(ctx.obj and ctx.obj.get("quiet")) or as_json
     with progress("migration", total=len(STAGES), enabled=not quiet) as bar:
-        result = run_migration(opts, on_stage=lambda name: bar.advance(0 if bar.done == 0 and name == "crawl" else 1, name))
+        # A stage starting means the one before it finished.
+        result = run_migration(opts, on_stage=lambda name: bar.advance(0 if name == STAGES[0] else 1, status=name))
     emit_summary(result.summary(), as_json)
