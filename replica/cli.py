@@ -150,8 +150,9 @@ def serve_command(
     )
     sys.stdout.flush()
     server.serve_forever()
-    counts = {"requests": server.request_count, "forbidden": server.forbidden_count}
+    counts: dict[str, int | float] = {"requests": server.request_count, "forbidden": server.forbidden_count}
     counts.update({f"status_{code}": n for code, n in sorted(server.status_counts.items())})
+    counts["site_s"] = round(server.site_seconds, 2)  # time spent generating pages
     emit_summary(
         Summary("replica serve", counts=counts, message=f"stopped serving {server.proxy_url}"), False
     )
