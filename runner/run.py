@@ -128,14 +128,6 @@ def _files_fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @contextmanager
 def _source(opts: RunOptions) -> Iterator[tuple[str | None, tuple[str, ...]]]:
     """The proxy and start URLs to crawl: the user's, or a replica started here for the run."""
