@@ -193,7 +193,7 @@ class _GzipCache:
         if hit is not None:
             self._entries.move_to_end(body)
             return hit
-        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        packed = gzip.compress(body, compresslevel=1, mtime=0)  # IIS 7.5 dynamic compression: a low level
         if len(body) <= 1024 * 1024:
             self._entries[body] = packed
             if len(self._entries) > self._max:

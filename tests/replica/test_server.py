@@ -410,7 +410,7 @@ def test_request_log_has_one_json_line_per_request(server: ReplicaServer) -> Non
     log_path = server.log_path
     assert log_path is not None
     before = len(log_path.read_text(encoding="utf-8").splitlines())
-    proxy_get(
+    sent = proxy_get(
         server, "http://moha.gov.vn/gz", {"User-Agent": "moha-migrate-test/1.0", "Accept-Encoding": "gzip"}
     ).read()
     proxy_get(server, "http://chinhphu.vn/x", {"User-Agent": "moha-migrate-test/1.0"}).read()
@@ -421,8 +421,7 @@ def test_request_log_has_one_json_line_per_request(server: ReplicaServer) -> Non
         ("GET", "http://chinhphu.vn/x", 403),
         ("-", "-", 400),
     ]
-    packed = gzip.compress(("Cải cách hành chính " * 200).encode(), mtime=0)
-    assert lines[0]["bytes"] == len(packed)
+    assert lines[0]["bytes"] == len(sent) < len(("Cải cách hành chính " * 200).encode())  # gzipped size
     assert lines[0]["user_agent"] == "moha-migrate-test/1.0"
     assert datetime.fromisoformat(lines[0]["time"]).tzinfo is not None
     assert set(lines[0]) >= {"time", "method", "url", "status", "bytes", "user_agent", "ms", "conn"}
