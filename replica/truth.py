@@ -41,6 +41,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from moha_migrate import newurls
 from moha_migrate.records import Article, Attachment, Document, Image, Media, Page, Record
+from moha_migrate.slugs import slugify
 from moha_migrate.urls import normalize_url
 from replica import content, quirks, requisites
 from replica.catalog import ArticleSpec, Block, Inline, Link, MediaRef
@@ -339,8 +340,6 @@ def build_inventory(site: Site) -> dict[str, Any]:
     index = cat.doc_index()
     _add_doc_pages(add, f"/van-ban/Default.aspx?tabid={tabid}", cat.documents_count)
     for t, (type_name, *_rest) in enumerate(content.DOC_TYPES):
-        from moha_migrate.slugs import slugify
-
         _add_doc_pages(
             add,
             f"/van-ban/Default.aspx?tabid={tabid}&type={slugify(type_name)}",
@@ -431,8 +430,6 @@ def build_inventory(site: Site) -> dict[str, Any]:
 
 
 def _issuer_slug(doc_type: tuple[str, str, str, str]) -> str:
-    from moha_migrate.slugs import slugify
-
     return slugify(doc_type[2])
 
 
