@@ -93,6 +93,12 @@ class MohaSpider(scrapy.Spider):
         for entry in plan.reparse:
             for request in self._reparse(entry):
                 yield request
+        # A redirect fetched just before the crash may not have had its target scheduled yet:
+        # offer every redirect target again; the seen set drops those already known.
+        for entry in plan.log_entries:
+            if entry.get("kind") == "fetch" and entry.get("location") and entry.get("final", True):
+                yield Request(entry["location"], callback=self.parse,
+                              meta={"moha_hops": entry.get("hops", "") + "R", "moha_referrer": entry.get("referrer")})
         for entry in plan.pending:
             yield entry_to_request(entry, self.parse)
         log.info("resumed: %d pending requests, %d pages re-parsed", len(plan.pending), len(plan.reparse))

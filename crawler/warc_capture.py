@@ -17,11 +17,13 @@ from importlib.metadata import version
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from moha_migrate import __version__
 from crawler.crawllog import CrawlLog
@@ -182,6 +184,9 @@ class WarcCaptureMiddleware:
             "parse": bool(body) and is_text_type(ex.content_type) and ex.status == 200,
             "ms": round(ex.elapsed_s * 1000, 1),
         }
+        location = ex.header("Location")
+        if location and 300 <= ex.status < 400:
+            entry["location"] = safe_url_string(urljoin(request.url, location))
         for name, header in (("etag", "ETag"), ("last_modified", "Last-Modified")):
             value = ex.header(header)
             if value:
