@@ -40,7 +40,7 @@ def archive_group() -> None:
 @click.option("--dir-root", type=click.Path(path_type=Path), default=None,
               help="Write filenames relative to this folder instead of bare file names.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per core once the WARCs reach 32 MB).")
+              help="Worker processes (default: one per idle core once the WARCs reach 32 MB).")
 @json_option
 @handle_errors
 def index_cmd(paths: tuple[Path, ...], out: Path, no_post: bool, dir_root: Path | None, jobs: int | None,

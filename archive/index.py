@@ -179,12 +179,12 @@ def _pairing_iter(record_iter: Any, post_append: bool, url_key: Any) -> Iterator
 
     The original spools every record's decoded payload (gunzip, de-chunk) only so that the request
     bodies are at hand; the index lines need just the request body, the headers and the record's
-    offset and length. So only requests (and records whose payload digest must be computed) are
-    buffered; the others are skipped over as stored. The lines are the same; the work is ~1/3 less.
+    offset and length. So only POST/PUT requests (and records whose payload digest must be computed)
+    are buffered; the others are skipped over as stored. The lines are the same.
     """
     prev = None
     for record in record_iter:
-        if record.rec_type == "request" or not record.rec_headers.get_header("WARC-Payload-Digest"):
+        if _needs_buffer(record):
             buffer_record_content(record)
         else:
             record.buffered_stream = None
@@ -208,6 +208,15 @@ def _pairing_iter(record_iter: Any, post_append: bool, url_key: Any) -> Iterator
         _close(prev)
 
 
+def _needs_buffer(record: Any) -> bool:
+    """Only a POST/PUT request's body goes into the key; only a record without a stated payload
+    digest needs its payload read to compute one."""
+    if record.rec_type == "request":
+        method = record.http_headers.protocol.upper() if record.http_headers is not None else ""
+        return method in ("POST", "PUT")
+    return not record.rec_headers.get_header("WARC-Payload-Digest")
+
+
 def _close(record: Any) -> None:
     if record.buffered_stream is not None:
         record.buffered_stream.close()
@@ -217,8 +226,14 @@ PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 
 
 def default_jobs(files: int) -> int:
-    """Worker processes for indexing `files` WARC files: one per core, at most one per file, at most 4."""
-    return max(1, min(os.cpu_count() or 1, files, 4))
+    """Worker processes for indexing `files` WARC files: one per idle core (cores minus the load
+    average: on a busy machine extra workers only compete), at most one per file, at most 4."""
+    cores = os.cpu_count() or 1
+    try:
+        idle = cores - int(os.getloadavg()[0])
+    except OSError:
+        idle = cores
+    return max(1, min(idle, files, 4))
 
 
 def write_index(
@@ -233,7 +248,7 @@ def write_index(
 
     `post_append` folds POST/PUT bodies into the keys (cdxj-indexer `-p`); `dir_root` writes
     filenames relative to it instead of bare file names; `jobs` worker processes index files side by
-    side (default: one per core once the WARCs reach 32 MB, in a single-threaded process), each into a sorted part that is then merged, so the lines are the
+    side (default: one per idle core once the WARCs reach 32 MB, in a single-threaded process), each into a sorted part that is then merged, so the lines are the
     ones one `cdxj-indexer -s` run writes. Returns the counts; raises ArchiveError when an input is
     missing or `out` cannot be written (an existing `out` is then left as it was).
     """
