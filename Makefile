@@ -16,12 +16,15 @@ $(VENV)/.installed: setup.py pyproject.toml
 
 install: $(VENV)/.installed
 
-# Debian tools the tests drive for real: wget (WARC interop), chromium (report check), nginx (redirect map).
+# Debian tools the tests drive for real: wget (WARC interop), chromium (report check), nginx (redirect
+# map), antiword and catdoc (the replica's .doc/.xls files open in them).
 system-deps:
 	@missing=""; \
 	command -v wget >/dev/null || missing="$$missing wget"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	command -v antiword >/dev/null || missing="$$missing antiword"; \
+	command -v catdoc >/dev/null || missing="$$missing catdoc"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
