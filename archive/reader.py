@@ -213,10 +213,10 @@ def _iter_file(
                 if _paired(resp.record_id, concurrent, req):
                     _attach(resp, req)
             pending = (resp, concurrent)
-    except WarcDamaged as exc:
+    except ArchiveError as exc:
         # The response read before the damage is still good: hand it out, then report the damage;
         # the damaged record itself (its offset is the damage's) is not handed out.
-        if pending is not None and pending[0].offset != exc.offset:
+        if pending is not None and not (isinstance(exc, WarcDamaged) and pending[0].offset == exc.offset):
             yield pending[0]
         raise
     if pending is not None:
