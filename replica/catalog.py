@@ -69,10 +69,18 @@ MIME_BY_EXT = {
 }
 
 
+def ascii_int(text: str, max_digits: int = 9) -> int | None:
+    """The number an ASCII digit string spells, or None (`"²".isdigit()` is True, int() of it fails)."""
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 def parse_scale(scale: str | int) -> tuple[int, int]:
     """(articles, documents) for a scale name or an article count; ValueError for anything else."""
-    if isinstance(scale, int) or (isinstance(scale, str) and scale.isdigit()):
-        articles = int(scale)
+    number = scale if isinstance(scale, int) else ascii_int(scale)
+    if number is not None:
+        articles = number
         if articles < 10:
             raise ValueError(f"scale {scale!r}: at least 10 articles")
         return articles, max(8, round(articles * 3 / 16))
@@ -726,14 +734,13 @@ class Catalog:
         candidates: list[tuple[str, int]] = []
         if key.startswith("/Uploads/Images/") and name == "khai-truong-cong-ttdt.jpg":
             candidates.append(("article", self.seed_n))
-        for match in re.finditer(r"\d{5}", name):
+        for match in re.finditer(r"[0-9]{5}", name):
             n = self.n_of_item(int(match.group(0)))
             if n is not None:
                 candidates += [("article", n), ("article", n + 1)]  # n + 1: a re-uploaded copy
-        if key.startswith("/Uploads/VanBan/") and folder[len("/Uploads/VanBan/") :].isdigit():
-            candidates += [
-                ("document", d) for d in self._documents_of_year(int(folder[len("/Uploads/VanBan/") :]))
-            ]
+        year = ascii_int(folder[len("/Uploads/VanBan/") :], 4) if key.startswith("/Uploads/VanBan/") else None
+        if year is not None:
+            candidates += [("document", d) for d in self._documents_of_year(year)]
         for kind, i in candidates:
             if kind == "article" and i < self.articles_count:
                 images, attachments = self.article_media(i)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from moha_migrate.vncodecs import encode_tcvn3, encode_vni, vietnamese_letters
+from replica.catalog import ascii_int
 
 QUIRKS: dict[str, str] = {
     "tcvn3": "body typed in TCVN3 (.VnTime), served as windows-1252 bytes; ư = 0xAD",
@@ -159,7 +160,7 @@ def postback_page(seed: int, tabid: int, pages: int, body: bytes) -> int | None:
         return None
     if fields.get("__EVENTTARGET") != PAGER_TARGET:
         return None
-    match = re.fullmatch(r"Page\$(\d{1,6})", fields.get("__EVENTARGUMENT", ""))
+    match = re.fullmatch(r"Page\$([0-9]{1,6})", fields.get("__EVENTARGUMENT", ""))
     if not match or not 1 <= int(match.group(1)) <= pages:
         return None
     if fields.get("__EVENTVALIDATION") != eventvalidation(seed, tabid, pages):
@@ -173,9 +174,10 @@ def postback_page(seed: int, tabid: int, pages: int, body: bytes) -> int | None:
         )
     except (ValueError, UnicodeDecodeError):
         return None
-    if not vs_tabid.isdigit() or int(vs_tabid) != tabid or not vs_page.isdigit():
+    page_shown = ascii_int(vs_page)
+    if ascii_int(vs_tabid) != tabid or page_shown is None:
         return None
-    if state != viewstate(seed, tabid, int(vs_page)):
+    if state != viewstate(seed, tabid, page_shown):
         return None
     return int(match.group(1))
 

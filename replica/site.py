@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from moha_migrate.records import Record
 from moha_migrate.slugs import slugify
 from replica import content, quirks, requisites
-from replica.catalog import Catalog, media_key
+from replica.catalog import Catalog, ascii_int, media_key
 from replica.media import make_media
 from replica.reply import Reply
 from replica.skins import SKINS, Skin, esc, text_style, vn_date
@@ -203,9 +203,10 @@ class Site:
         if not leaf.endswith(".html") or "-" not in leaf:
             return self._not_found(path)
         slug, _, id_text = leaf[: -len(".html")].rpartition("-")
-        if not id_text.isdigit():
+        item_id = ascii_int(id_text)
+        if item_id is None:
             return self._not_found(path)
-        n = cat.n_of_item(int(id_text))
+        n = cat.n_of_item(item_id)
         if n is None:
             return self._not_found(path)  # deleted from the CMS: a real 404
         spec = cat.headline(n)
@@ -224,33 +225,39 @@ class Site:
             or not bits[7].endswith(".aspx")
         ):
             return self._not_found(path)
-        if not (bits[2].isdigit() and bits[4].isdigit() and bits[6].isdigit()):
+        tabid, catid, item_id = ascii_int(bits[2]), ascii_int(bits[4]), ascii_int(bits[6])
+        if tabid is None or catid is None or item_id is None:
             return self._not_found(path)
-        n = self.catalog.n_of_item(int(bits[6]))
+        n = self.catalog.n_of_item(item_id)
         if n is None:
             return self._soft_404()
         spec = self.catalog.headline(n)
-        if spec.category.tabid != int(bits[2]) or spec.category.catid != int(bits[4]):
+        if spec.category.tabid != tabid or spec.category.catid != catid:
             return self._soft_404()
         return self._article(n)
 
     def _default_aspx(self, method: str, path: str, query: str, q: dict[str, str], body: bytes) -> Reply:
         tabid_text = q.get("tabid", "")
-        if not tabid_text.isdigit():
+        tabid = ascii_int(tabid_text)
+        if tabid is None:
             return self._soft_404()
-        tabid = int(tabid_text)
         if "itemid" in q:
-            n = self.catalog.n_of_item(int(q["itemid"])) if q["itemid"].isdigit() else None
+            item_id = ascii_int(q["itemid"])
+            n = self.catalog.n_of_item(item_id) if item_id is not None else None
             if n is None or self.catalog.headline(n).category.tabid != tabid:
                 return self._soft_404()  # DNN answers 200 with a message, never 404
             return self._article(n)
         for c, category in enumerate(self.catalog.categories):
             if category.tabid == tabid:
                 page = None
-                if category.paging == "query" and q.get("page", "").isdigit():
-                    page = int(q["page"])
+                if category.paging == "query":
+                    page = ascii_int(q.get("page", ""))
                 return self._listing(method, c, path + f"?{query}", page, body)
         return self._soft_404()
+
+    def _article_number(self, item_id_text: str) -> int | None:
+        item_id = ascii_int(item_id_text)
+        return self.catalog.n_of_item(item_id) if item_id is not None else None
 
     def _article(self, n: int) -> Reply:
         spec = self.catalog.article(n)
@@ -269,7 +276,7 @@ class Site:
 
     def _print(self, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
-        n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
+        n = self._article_number(text)
         if n is None:
             return self._soft_404()
         spec = self.catalog.article(n)
@@ -279,7 +286,7 @@ class Site:
 
     def _email_form(self, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
-        n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
+        n = self._article_number(text)
         title = self.catalog.headline(n).title if n is not None else ""
         main = (
             f"<h2>Gửi bài viết qua thư điện tử</h2><p>{esc(title)}</p>"
@@ -293,7 +300,7 @@ class Site:
 
     def _legacy_redirect(self, host: str, q: dict[str, str]) -> Reply:
         text = q.get("id", "")
-        n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
+        n = self._article_number(text)
         if n is None:
             return self._not_found("/TinTuc.aspx")
         return _redirect(
@@ -302,7 +309,7 @@ class Site:
 
     def _redirect_step(self, host: str, q: dict[str, str]) -> Reply:
         text = q.get("itemid", "")
-        n = self.catalog.n_of_item(int(text)) if text.isdigit() else None
+        n = self._article_number(text)
         if n is None:
             return self._not_found("/Redirect.aspx")
         return _redirect(302, "Found", f"http://{host}{self.catalog.headline(n).canonical_path}")
@@ -359,7 +366,8 @@ class Site:
         if q.get("tabid") != str(cat.documents_tabid):
             return self._soft_404()
         if "docid" in q:
-            d = cat.d_of_doc(int(q["docid"])) if q["docid"].isdigit() else None
+            doc_id = ascii_int(q["docid"])
+            d = cat.d_of_doc(doc_id) if doc_id is not None else None
             if d is None:
                 return self._soft_404()
             doc = cat.document(d)
@@ -384,7 +392,7 @@ class Site:
             filters.append(("year", q["year"]))
         wanted.reverse()  # newest first
         pages = max(1, -(-len(wanted) // 20))
-        page = int(q["page"]) if q.get("page", "").isdigit() else 1
+        page = ascii_int(q.get("page", "")) or 1
         if not 1 <= page <= pages:
             return self._soft_404()
         base = f"/van-ban/Default.aspx?tabid={cat.documents_tabid}" + "".join(f"&{k}={v}" for k, v in filters)
@@ -437,6 +445,8 @@ class Site:
             day = date.fromisoformat(q["date"]) if "date" in q else date(2015, 8, 14)
         except ValueError:
             day = date(2015, 8, 14)
+        if not date(1900, 1, 1) <= day <= date(9000, 1, 1):
+            day = date(2015, 8, 14)  # the calendar control refuses dates it cannot page from
         rng = random.Random(f"moha/{self.seed}/calendar/{day.isoformat()}")
         rows = []
         for hour in sorted(rng.sample(range(7, 17), 3)):

@@ -10,6 +10,8 @@ import zipfile
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from moha_migrate.jsonl import dumps_record
@@ -140,13 +142,17 @@ def test_static_pages(site: Site, truth: dict[str, Record]) -> None:
         assert shown == record.body_text
 
 
-def test_tables_skin_static_pages_and_document_listing(replica_tables: Site, truth: dict[str, Record]) -> None:
+def test_tables_skin_static_pages_and_document_listing(
+    replica_tables: Site, truth: dict[str, Record]
+) -> None:
     for record in (r for r in truth.values() if isinstance(r, Page)):
         tree = lxml.html.fromstring(get(replica_tables, record.source_url).body.decode())
         assert tree.xpath('string(//td[@class="StaticTitle"])') == record.title
         shown = "\n\n".join(p.text_content() for p in tree.xpath('//td[@class="StaticContent"]/p'))
         assert shown == record.body_text
-    listing = lxml.html.fromstring(get(replica_tables, "http://moha.gov.vn/van-ban/Default.aspx?tabid=300").body.decode())
+    listing = lxml.html.fromstring(
+        get(replica_tables, "http://moha.gov.vn/van-ban/Default.aspx?tabid=300").body.decode()
+    )
     titles = listing.xpath('//table[@class="VBList"]//a/text()')
     assert len(titles) == 20
     documents = {r.title for r in truth.values() if isinstance(r, Document)}
@@ -294,3 +300,60 @@ def test_revision_changes_a_few_articles_and_media() -> None:
     old_reply = get(Site(seed=1, scale="test"), changed_media[0])
     new_reply = get(Site(seed=1, scale="test", revision=1), changed_media[0])
     assert new_reply.etag != old_reply.etag and new_reply.last_modified > old_reply.last_modified
+
+
+PATHS = st.sampled_from(
+    [
+        "/",
+        "/Default.aspx",
+        "/Print.aspx",
+        "/TinTuc.aspx",
+        "/Redirect.aspx",
+        "/van-ban/Default.aspx",
+        "/tin-tuc-su-kien/",
+        "/tin-tuc-su-kien/ton-giao/x-20001.html",
+        "/tabid/217/catid/11/item/20000/x.aspx",
+        "/Uploads/Images/2010/01/",
+        "/LichCongTac.aspx",
+        "/TimKiem.aspx",
+        "/gioi-thieu/",
+        "/(S(abc))/x",
+        "/Admin/",
+    ]
+)
+
+
+ODD = st.text(alphabet=st.sampled_from("0123456789²٣-=&?/.%$ItemIDtabidpagedocidq"), max_size=40) | st.text(
+    max_size=30
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/Default.aspx?tabid=²",
+        "/Default.aspx?tabid=217&ItemID=²",
+        "/Print.aspx?ItemID=²",
+        "/TinTuc.aspx?ID=²",
+        "/van-ban/Default.aspx?tabid=300&DocID=²",
+        "/van-ban/Default.aspx?tabid=300&page=²",
+        "/tin-tuc-su-kien/ton-giao/x-²².html",
+        "/Uploads/VanBan/²/x.pdf",
+        "/LichCongTac.aspx?date=0001-01-01",
+        "/LichCongTac.aspx?date=9999-12-31",
+        "/Default.aspx?tabid=217&ItemID=99999999999999999999999",
+    ],
+)
+def test_odd_numbers_and_dates_get_a_page_not_an_exception(site: Site, url: str) -> None:
+    assert get(site, "http://moha.gov.vn" + url).status in (200, 404)
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=PATHS, tail=ODD, query=ODD, method=st.sampled_from(["GET", "POST", "HEAD"]))
+def test_any_request_gets_a_reply_never_an_exception(
+    site: Site, path: str, tail: str, query: str, method: str
+) -> None:
+    """Odd paths, queries and bodies (bad numbers, bad dates, junk postbacks) get a page or a 4xx."""
+    url = "http://moha.gov.vn" + path + tail + ("?" + query if query else "")
+    reply = site.handle(method, url, {}, query.encode("utf-8", "surrogatepass"))
+    assert reply.status in (200, 301, 302, 404)
