@@ -259,9 +259,17 @@ def _check_index(index: Path, warcs: list[Path], seen: dict[str, _Seen],
     """Each index line names a real record (file, offset, length, URL, digest); each record is indexed."""
     names = {p.name for p in warcs}
     indexed: set[str] = set()
+    previous: tuple[str, str] | None = None
+    unsorted = False
     for number, line in enumerate(iter_index(index), 1):
         result.index_lines += 1
         where = f"{index.name} line {number}"
+        if previous is not None and (line.urlkey, line.timestamp) < previous and not unsorted:
+            unsorted = True  # reported once: pywb binary-searches the index, so it must be sorted
+            result.problems.append(Problem(index.name, None, None, "index",
+                                           f"{where}: not sorted (key {line.urlkey!r} after {previous[0]!r}); "
+                                           "pywb will miss captures; rebuild it with `archive index`"))
+        previous = (line.urlkey, line.timestamp)
         fname = Path(line.filename).name
         if fname not in names:
             result.problems.append(Problem(index.name, None, None, "index",

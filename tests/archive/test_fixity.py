@@ -146,3 +146,14 @@ def test_verify_goes_on_past_a_corrupt_member(tmp_path: Path) -> None:
     # every record after the bad member was still checked
     assert result.records == len(spans) - 1
     assert result.digests_checked == len(spans) - 1 - 1  # all but the revisit (warcio checks no revisit digest)
+
+
+def test_unsorted_index_is_reported_once(sample_dir: Path, tmp_path: Path) -> None:
+    warc = sample_dir / "sample-a.warc.gz"
+    index = tmp_path / "index.cdxj"
+    write_index([warc], index)
+    lines = index.read_text().splitlines()
+    index.write_text("\n".join(reversed(lines)) + "\n")
+    problems = verify_warcs([warc], index=index).problems
+    assert [p.what.split(":")[0] for p in problems] == ["index.cdxj line 2"]
+    assert "not sorted" in problems[0].what
