@@ -42,7 +42,12 @@ _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 
 @dataclass(slots=True)
 class CapturedResponse:
-    """One captured HTTP response, payload decoded; a revisit carries its original's payload."""
+    """One captured HTTP response, payload decoded; a revisit carries its original's payload.
+
+    `headers` are as recorded, each line decoded as warcio does: UTF-8 when it is valid UTF-8 (raw
+    UTF-8 file names in `Location`/`Content-Disposition`, as IIS sent them), else Latin-1, so
+    `value.encode("latin-1")` gives back the exact bytes of a line in a legacy 8-bit charset.
+    """
 
     url: str
     method: str
