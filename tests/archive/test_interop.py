@@ -86,11 +86,12 @@ def test_wacz_of_wget_warcs_validates(replica_captures: dict[str, Any], tmp_path
     assert result.pages >= 3 and not result.unmatched_pages
 
 
+@pytest.mark.parametrize("tool", ["capture_http", "wget"])
 def test_pywb_replays_article_alias_and_postback(replica_captures: dict[str, Any], replica_for_archive: Any,
-                                                 tmp_path: Path) -> None:
+                                                 tool: str, tmp_path: Path) -> None:
     site, _ = replica_for_archive
     plan = replica_captures["plan"]
-    collection = build_collection([replica_captures["capture_http"]], tmp_path / "pywb")
+    collection = build_collection([replica_captures[tool]], tmp_path / "pywb")
     with ReplayServer(collection) as server:
         for url in (plan["article"], plan["aliases"][0]):
             with urllib.request.urlopen(server.replay_url(url, mode="id_"), timeout=30) as reply:
