@@ -101,3 +101,12 @@ def test_bad_index_line_is_named(tmp_path: Path) -> None:
     bad.write_text('vn,gov,moha)/ 20150815072500 {"url": "http://moha.gov.vn/"}\nnot cdxj at all\n')
     with pytest.raises(ArchiveError, match="bad.cdxj line 2: not a CDXJ line"):
         list(iter_index(bad))
+
+
+def test_dir_root_writes_relative_filenames(sample_dir: Path, tmp_path: Path) -> None:
+    nested = tmp_path / "crawl" / "warc"
+    nested.mkdir(parents=True)
+    shutil.copy(sample_dir / "sample-a.warc.gz", nested / "a.warc.gz")
+    out = tmp_path / "index.cdxj"
+    write_index([tmp_path / "crawl"], out, dir_root=tmp_path)
+    assert {line.filename for line in iter_index(out)} == {"crawl/warc/a.warc.gz"}
