@@ -22,11 +22,11 @@ from moha_migrate.profile import SiteProfile
 from moha_migrate.records import Article, Attachment, Image, Provenance
 from moha_migrate.urls import is_site_url, normalize_url
 from transform.body import collect_body, file_links, lowest_common_ancestor
-from transform.boilerplate import OLDER_NEWS, RELATED_NEWS, find_footer, find_heading, find_toolbar, fold, precedes, section_links
+from transform.boilerplate import OLDER_NEWS, folded_texts, RELATED_NEWS, find_footer, find_heading, find_toolbar, fold, precedes, section_links
 from transform.classify import Classification
 from transform.item import ExtractedItem, NotAnItem
 from transform.media import file_name, sniff_mime
-from transform.tree import ParsedPage, clean_text, text_of
+from transform.tree import ParsedPage, clean_text, text_of, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _is_credit(text: str, kind: str) -> bool:
 
 def _page_title(root: etree._Element) -> str:
     title = root.find(".//title")
-    return clean_text(title.text_content()) if title is not None else ""
+    return clean_text("".join(title.itertext())) if title is not None else ""
 
 
 def _natural_case(key: str, title: str) -> str | None:
@@ -102,22 +102,26 @@ def find_headline(root: etree._Element, after: etree._Element | None) -> tuple[e
     capitals. Failing that, the first h1-h3 after `after` (the toolbar), when given.
     """
     page_title = _page_title(root)
-    body = root.find("body")
-    scope = body if body is not None else root
-    for el in scope.iter():
-        if not isinstance(el.tag, str) or el.tag in ("a", "title", "script", "style", "option"):
+    folded_title = fold(page_title)
+    for snippet, _text, owner in folded_texts(root):
+        if owner.tag in ("a", "title", "option"):
             continue
-        if not (el.text or "").strip():
+        if len(snippet) <= 3 or snippet not in folded_title:
             continue
-        text = text_of(el)
-        if len(text) <= 3:
-            continue
-        natural = _natural_case(fold(text), page_title)
-        if natural is not None:
-            return el, text if natural.isupper() and not text.isupper() else natural
+        candidate: etree._Element | None = owner
+        for _ in range(3):  # the text may be split over inline children (<b>, <font>)
+            if candidate is None or candidate.tag in ("body", "html"):
+                break
+            shown = text_of(candidate)
+            natural = _natural_case(fold(shown), page_title)
+            if natural is not None:
+                return candidate, shown if natural.isupper() and not shown.isupper() else natural
+            if len(shown) > len(page_title):
+                break
+            candidate = candidate.getparent()
     if after is None:
         return None
-    for el in scope.iter("h1", "h2", "h3"):
+    for el in root.iter("h1", "h2", "h3"):
         if precedes(root, after, el) and text_of(el):
             return el, text_of(el)
     return None
@@ -175,10 +179,10 @@ def _bare_host(url: str) -> str:
 def attachment_links(root: etree._Element, base: str) -> list[tuple[str, str]]:
     """(URL, link text) of the files listed after a `File đính kèm:` label, wherever it sits."""
     out: list[tuple[str, str]] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or not (el.text or "").strip().lower().startswith(("file đính kèm", "tệp đính kèm")):
+    for text, owner in texts_of(root):
+        if not text.strip().lower().startswith(("file đính kèm", "tệp đính kèm")):
             continue
-        holder = el if file_links(el, base) else el.getparent()
+        holder: etree._Element | None = owner
         while holder is not None and not file_links(holder, base):
             holder = holder.getparent()
         if holder is None:

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from moha_migrate.urls import is_site_url, normalize_url
@@ -111,7 +110,7 @@ def inner_html(el: etree._Element) -> str:
         if tag == "br":
             parts.append(" ")
         elif tag and tag not in BLOCK_TAGS and tag not in INVISIBLE_TAGS:
-            parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=False))
+            parts.append(etree.tostring(child, method="html", encoding="unicode", with_tail=False))
         parts.append(html.escape(child.tail or "", quote=False))
     return _SPACE.sub(" ", "".join(parts)).strip()
 

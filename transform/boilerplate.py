@@ -19,7 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from transform.dates import find_vn_datetime
-from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, clean_text, text_of
+from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, clean_text, text_of, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,21 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split())).upper().rstrip(" :")
 
 
+class _LastFolded:
+    """One-entry memo of folded_texts, identity-checked like tree.texts_of's."""
+
+    root: etree._Element | None = None
+    texts: list[tuple[str, str, etree._Element]] = []
+
+
+def folded_texts(root: etree._Element) -> list[tuple[str, str, etree._Element]]:
+    """texts_of with each text folded once: (folded, text, owner)."""
+    if _LastFolded.root is not root:
+        _LastFolded.texts = [(fold(text), text, owner) for text, owner in texts_of(root)]
+        _LastFolded.root = root
+    return _LastFolded.texts
+
+
 def _depth(el: etree._Element) -> int:
     depth = 0
     while el is not None:
@@ -66,41 +81,40 @@ def _depth(el: etree._Element) -> int:
 
 
 def find_toolbar(root: etree._Element) -> Toolbar | None:
-    """The deepest short element holding one of the site's date forms, preferring one with the
-    toolbar words (Email, Print, Like); None when the page shows no such line."""
-    best: tuple[tuple[int, int], etree._Element, str, datetime] | None = None
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in ("html", "body", "title", "head"):
+    """The toolbar line: around the first text holding one of the site's date forms, the deepest
+    short element (<= 160 characters) that also shows the toolbar words (Email, Print, Like), else
+    the deepest short one with the date; None when the page shows no such line."""
+    for text, owner in texts_of(root):
+        if "/" not in text or not _DATE_HINT.search(text):
             continue
-        own = (el.text or "") + "".join((c.tail or "") for c in el)
-        if not _DATE_HINT.search(own) and not any(_DATE_HINT.search(c.text or "") for c in el):
-            continue
-        text = text_of(el)
-        if len(text) > _MAX_TOOLBAR_CHARS:
-            continue
-        moment = find_vn_datetime(text)
-        if moment is None:
-            continue
-        score = (1 if TOOLBAR_WORDS.search(text) else 0, _depth(el))
-        if best is None or score > best[0]:
-            best = (score, el, text, moment)
-    if best is None:
-        return None
-    return Toolbar(element=best[1], text=best[2], published_at=best[3])
+        best: tuple[etree._Element, str, datetime] | None = None
+        el: etree._Element | None = owner
+        while el is not None and el.tag not in ("body", "html"):
+            shown = text_of(el)
+            if len(shown) > _MAX_TOOLBAR_CHARS:
+                break
+            moment = find_vn_datetime(shown)
+            if moment is not None:
+                if best is None:
+                    best = (el, shown, moment)
+                if TOOLBAR_WORDS.search(shown):
+                    best = (el, shown, moment)
+                    break
+            el = el.getparent()
+        if best is not None:
+            return Toolbar(element=best[0], text=best[1], published_at=best[2])
+    return None
 
 
 def find_heading(root: etree._Element, label: str) -> etree._Element | None:
     """The first element, in document order, whose whole visible text is `label` (case, spacing
-    and a trailing colon ignored): the deepest such element around the text node that starts it."""
+    and a trailing colon ignored): the deepest such element around the text that starts it."""
     wanted = fold(label)
     start = wanted.split(" ", 1)[0]
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in ("title", "head"):
+    for snippet, _text, owner in folded_texts(root):
+        if not snippet.startswith(start) or not wanted.startswith(snippet):
             continue
-        snippet = fold(el.text or "")
-        if not snippet or not snippet.startswith(start) or not wanted.startswith(snippet):
-            continue
-        candidate: etree._Element | None = el
+        candidate: etree._Element | None = owner
         for _ in range(4):
             if candidate is None:
                 break
@@ -111,16 +125,11 @@ def find_heading(root: etree._Element, label: str) -> etree._Element | None:
 
 
 def find_footer(root: etree._Element) -> etree._Element | None:
-    """The deepest element whose text starts with a copyright marker (`Bản quyền thuộc Bộ Nội vụ`)."""
-    found = None
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS:
-            continue
-        text = (el.text or "").strip()
-        if text.startswith(FOOTER_MARKERS):
-            found = el
-            break
-    return found
+    """The element whose text starts with a copyright marker (`Bản quyền thuộc Bộ Nội vụ`)."""
+    for text, owner in texts_of(root):
+        if text.strip().startswith(FOOTER_MARKERS):
+            return owner
+    return None
 
 
 def iter_after(root: etree._Element, start: etree._Element) -> Iterator[etree._Element]:

@@ -20,12 +20,12 @@ from moha_migrate.records import Attachment, Document
 from moha_migrate.urls import normalize_url
 from transform.article import provenance_of
 from transform.body import file_links
-from transform.boilerplate import fold
+from transform.boilerplate import fold, folded_texts
 from transform.classify import Classification
 from transform.dates import parse_vn_date
 from transform.item import ExtractedItem, NotAnItem
 from transform.media import file_name, sniff_mime
-from transform.tree import INVISIBLE_TAGS, ParsedPage, clean_text, text_of
+from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, ParsedPage, clean_text, text_of, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +63,23 @@ def _value_element(label_el: etree._Element) -> etree._Element | None:
 
 
 def read_attributes(root: etree._Element) -> dict[str, etree._Element | str]:
-    """Field name -> the value element (or the text after `Label:` in one element), by label."""
+    """Field name -> the value element (or the text after `Label:` in one text), by label."""
     found: dict[str, etree._Element | str] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in ("html", "body", "head", "title"):
-            continue
-        text = text_of(el)
-        if not text or len(text) > 400:
-            continue
-        key = fold(text)
+    for key, text, owner in folded_texts(root):
         name = _FOLDED.get(key)
         if name is not None:
             if name in found:
                 continue
-            # the deepest element with exactly the label text
-            if any(c is not el and isinstance(c.tag, str) and fold(text_of(c)) == key for c in el.iter()):
-                continue
-            value = _value_element(el)
+            label_el = owner
+            # the label may sit in an inline wrapper (<b>Số/Ký hiệu:</b>) of the cell
+            while label_el.tag not in BLOCK_TAGS and label_el.getparent() is not None and fold(text_of(label_el.getparent())) == key:
+                label_el = label_el.getparent()
+            value = _value_element(label_el)
             if value is not None:
                 found[name] = value
             continue
         head, sep, rest = text.partition(":")
-        if sep and fold(head) in _FOLDED and _FOLDED[fold(head)] not in found and len(el) == 0:
+        if sep and fold(head) in _FOLDED and _FOLDED[fold(head)] not in found and clean_text(rest):
             found[_FOLDED[fold(head)]] = clean_text(rest)
     return found
 

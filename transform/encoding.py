@@ -52,7 +52,6 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252", "iso-8859-1", "us-ascii", "windows-1252"}
 _VN_LETTERS = frozenset(vietnamese_letters())
 _COMBINING_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_VOWELS = frozenset("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")  # a tone mark sits on a vowel, never a consonant
 
 
 def _c1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -96,20 +95,22 @@ def meta_charset(head: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace") if m else None
 
 
+_VN_LETTER = re.compile("[" + "".join(sorted(_VN_LETTERS)) + "]")
+_TONE_ON_VOWEL = re.compile("[aăâeêioôơuưyAĂÂEÊIOÔƠUƯY][\u0300\u0301\u0303\u0309\u0323]")
+_TONE_ELSEWHERE = re.compile("(?<![aăâeêioôơuưyAĂÂEÊIOÔƠUƯY])[\u0300\u0301\u0303\u0309\u0323]")
+
+
 def vietnamese_score(text: str) -> int:
     """Vietnamese letters minus mojibake signs: correct Vietnamese scores high, any wrong decoding
     of it low or negative. A combining tone mark right after a vowel counts double: it is what
     tells windows-1258 (decomposed tones) from windows-1252, where the same bytes read as `ì`,
-    `ò`, `Þ`, which are letters too."""
-    score = 0
-    previous = " "
-    for char in text:
-        if char in _COMBINING_TONES:
-            score += 2 if previous in _VOWELS else -3
-        elif char in _VN_LETTERS:
-            score += 1
-        previous = char
-    return score - 3 * len(MOJIBAKE_MARKERS.findall(text))
+    `ò`, `Þ`, which are letters too; a tone mark after anything else counts against."""
+    return (
+        len(_VN_LETTER.findall(text))
+        + 2 * len(_TONE_ON_VOWEL.findall(text))
+        - 3 * len(_TONE_ELSEWHERE.findall(text))
+        - 3 * len(MOJIBAKE_MARKERS.findall(text))
+    )
 
 
 def decode_page(body: bytes, declared: str | None = None) -> PageText:
@@ -131,7 +132,7 @@ def decode_page(body: bytes, declared: str | None = None) -> PageText:
         if name and name != "utf-8" and name not in candidates:
             candidates.append(name)
     # Text set in a legacy font is mojibake under every code page: score the rest of the page.
-    evidence = _LEGACY_RUN.sub(b" ", body)
+    evidence = _LEGACY_RUN.sub(b" ", body[:262144])  # the first 256 KiB are evidence enough
     best: tuple[int, int, str] | None = None
     for rank, name in enumerate(candidates):
         try:
@@ -160,10 +161,14 @@ def _guess(body: bytes) -> str | None:
 _C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
 
 
+_C0_FOUND = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def prepare_markup(text: str) -> str:
     """Drop an XML declaration (lxml refuses one in a str) and C0 control characters other than
     tab and line breaks (invalid in HTML; lxml refuses them in text it is given back)."""
-    return _XML_DECL.sub("", text, count=1).translate(_C0_CONTROLS)
+    text = _XML_DECL.sub("", text, count=1)
+    return text.translate(_C0_CONTROLS) if _C0_FOUND.search(text) else text
 
 
 _FONT_VNTIMEH = re.compile(r"\.?vn[a-z]*h\b", re.IGNORECASE)  # .VnTimeH, .VnArialH: capitals fonts
@@ -204,7 +209,9 @@ def repair_run(text: str, font: LegacyFont | None, codec: str) -> str:
     and the codec its page was decoded with. A run that cannot be turned back into bytes is
     returned unchanged (NFC), so the caller's mojibake check reports it."""
     if font is None:
-        if not has_mojibake(text) or text.isascii():
+        if text.isascii():
+            return text
+        if not has_mojibake(text):
             return nfc(text)
         return _repair_by_evidence(text, codec)
     try:

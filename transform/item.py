@@ -29,6 +29,7 @@ class ExtractedItem:
     canonical_url: the item's canonical URL when this page proves it (its own URL, or a link on it).
     media_urls: /Uploads/ URLs the item uses (for media `referenced_by`).
     fallback: True when no known template matched and a generic extractor was used.
+    payload_sha256: digest of the page's bytes: another URL serving the same bytes reuses this.
     missing: fields this page cannot show (a print view names no category); such a page gives
         the item its URL but not its content, unless no better page was captured.
     """
@@ -40,6 +41,7 @@ class ExtractedItem:
     media_urls: tuple[str, ...] = ()
     fallback: bool = False
     missing: tuple[str, ...] = ()
+    payload_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)

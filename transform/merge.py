@@ -72,6 +72,8 @@ class _Entry:
     source_url: str
     """The item's source_url as this page alone shows it (its canonical URL, or one built from it)."""
     missing: tuple[str, ...]
+    provenance: Provenance | None = None
+    """Set on a page whose bytes were already extracted under another URL (its own capture)."""
 
 
 @dataclass(slots=True)
@@ -101,6 +103,7 @@ class ItemSet:
         self._redirects: dict[str, tuple[str, str]] = {}  # comparable url -> (url, target)
         self._uses: dict[str, set[ItemKey]] = defaultdict(set)  # comparable media url -> items
         self._sources: dict[ItemKey, str] = {}  # filled by iter_records
+        self._extracted: dict[tuple[str, ItemKey], _Entry] = {}  # (payload sha256, item) -> entry
         self.problems: list[MergeProblem] = []
 
     # ---------------------------------------------------------------- collecting
@@ -120,11 +123,25 @@ class ItemSet:
             new_path(record), extracted.canonical_url or _built_source(record), extracted.missing,
         )
         self._items[extracted.key].append(entry)
+        if extracted.payload_sha256:
+            self._extracted[(extracted.payload_sha256, extracted.key)] = entry
         self._url_item[_key(url)] = extracted.key
         if extracted.canonical_url:
             self._url_item.setdefault(_key(extracted.canonical_url), extracted.key)
         for media_url in extracted.media_urls:
             self._uses[_key(media_url)].add(extracted.key)
+
+    def add_duplicate(self, url: str, key: ItemKey, rank: int, payload_sha256: str, provenance: Provenance) -> bool:
+        """Add `url` to an item whose page with these very bytes was already extracted (a www.
+        form, an alias or a revisit serving the same payload): extraction is pure, so its result
+        is reused. Return False when no such page was extracted (the caller extracts)."""
+        first = self._extracted.get((payload_sha256, key))
+        if first is None:
+            return False
+        url = normalize_url(url)
+        self._items[key].append(replace(first, rank=rank, url=url, provenance=provenance))
+        self._url_item[_key(url)] = key
+        return True
 
     def add_media(self, url: str, sha256: str, size: int, mime: str, provenance: Provenance) -> None:
         """Remember one captured /Uploads/ file; the same bytes under another URL join its record."""
@@ -276,6 +293,8 @@ class ItemSet:
                 continue
             try:
                 record = self._read(primary)
+                if primary.provenance is not None:
+                    record = replace(record, provenance=primary.provenance)
                 source = self._sources[key]
                 urls = self._on_every_host({e.url for e in entries} | set(starts.get(key, ())) | {source}) | self._aliases(record, source)
                 record = self._complete(record, source, sorted(urls), rewriter(source))

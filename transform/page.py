@@ -11,6 +11,8 @@ import logging
 import posixpath
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from archive.reader import CapturedResponse
 from moha_migrate.errors import TransformError
 from moha_migrate.records import Page
@@ -83,12 +85,13 @@ def extract_fallback(page: ParsedPage, resp: CapturedResponse, soft_404: tuple[s
     gone = _soft_404(page, soft_404)
     if gone is not None:
         return gone
-    text = trafilatura.extract(page.root, url=page.url, favor_precision=True, include_comments=False, include_tables=True)
+    markup = etree.tostring(page.root, method="html", encoding="unicode")  # it wants lxml.html trees or text
+    text = trafilatura.extract(markup, url=page.url, favor_precision=True, include_comments=False, include_tables=True)
     if not text:
         raise TransformError("no known template matched and trafilatura found no main text")
     paragraphs = [clean_text(p) for p in text.split("\n") if clean_text(p)]
     title_el = page.root.find(".//title")
-    title = clean_text(title_el.text_content()) if title_el is not None else ""
+    title = clean_text("".join(title_el.itertext())) if title_el is not None else ""
     if not title:
         title = paragraphs[0][:120]
     path = unquote(urlsplit(page.url).path)

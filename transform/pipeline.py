@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 from urllib.parse import urljoin
@@ -31,9 +31,9 @@ from moha_migrate.errors import ArchiveError, MohaError, TransformError
 from moha_migrate.jsonl import dumps_record
 from moha_migrate.profile import SiteProfile, load_profile
 from transform.article import extract_article, provenance_of
-from transform.classify import UrlRules, classify_url
+from transform.classify import Classification, UrlRules, classify_url
 from transform.document import extract_document
-from transform.item import ExtractedItem, NotAnItem
+from transform.item import ExtractedItem, ItemKey, NotAnItem
 from transform.media import sniff_mime
 from transform.merge import ItemSet
 from transform.page import extract_fallback, extract_page
@@ -55,6 +55,9 @@ class TransformOptions:
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     max_media_bytes: int = DEFAULT_MAX_BODY_BYTES
     fallback: bool = True
+    reuse_identical_payloads: bool = True
+    """Extract a page once per (payload digest, item): the same bytes under another URL of the
+    same item (www. form, alias, revisit) reuse the extraction instead of parsing again."""
 
 
 @dataclass
@@ -147,6 +150,9 @@ def transform_response(resp: CapturedResponse, items: ItemSet, rules: UrlRules, 
         raise TransformError(f"page of {resp.size:,} bytes is larger than the {opts.max_media_bytes:,}-byte read limit")
     if cls.verdict == "unknown" and not opts.fallback:
         return "unknown-template"
+    key = _item_key(cls)
+    if key is not None and opts.reuse_identical_payloads and items.add_duplicate(resp.url, key, cls.pattern_index, resp.sha256, provenance_of(resp)):
+        return None
     if b"</html" not in resp.body[-65536:].lower():
         # Every page of the legacy CMS ends with </html>: without it the capture was cut short,
         # and a record made from the first half would silently lose the rest of the item.
@@ -164,7 +170,17 @@ def transform_response(resp: CapturedResponse, items: ItemSet, rules: UrlRules, 
         outcome = extract_fallback(page, resp, soft)
     if isinstance(outcome, NotAnItem):
         return outcome.reason.split(" (")[0]
-    items.add_item(outcome)
+    items.add_item(replace(outcome, payload_sha256=resp.sha256))
+    return None
+
+
+def _item_key(cls: Classification) -> ItemKey | None:
+    if cls.verdict == "article" and cls.item is not None:
+        return ("article", str(cls.item))
+    if cls.verdict == "document" and cls.doc is not None:
+        return ("document", str(cls.doc))
+    if cls.verdict == "page" and cls.slug:
+        return ("page", cls.slug)
     return None
 
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
 from moha_migrate.errors import TransformError
+from moha_migrate.records import has_mojibake
 from transform.encoding import LegacyFont, decode_page, font_of, nfc, prepare_markup, repair_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BLOCK_TAGS", "ParsedPage", "clean_text", "iter_paragraphs", "parse_page", "text_of"]
+__all__ = ["BLOCK_TAGS", "ParsedPage", "clean_text", "iter_paragraphs", "parse_page", "text_of", "texts_of"]
 
 DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024
 BLOCK_TAGS = frozenset(
@@ -42,7 +43,7 @@ class ParsedPage:
     """A parsed page: its root element, the codec the bytes were read with and why."""
 
     url: str
-    root: lxml.html.HtmlElement
+    root: etree._Element
     codec: str
     evidence: str
     legacy_runs: int
@@ -60,19 +61,25 @@ def parse_page(body: bytes, declared_charset: str | None, url: str, *, max_bytes
     markup = prepare_markup(decoded.text)
     if not markup.strip():
         raise TransformError("empty page")
-    parser = lxml.html.HTMLParser(recover=True, remove_comments=True, remove_pis=True, default_doctype=False)
+    # Plain etree elements, not lxml.html's HtmlElement: its per-element Python class lookup
+    # costs more than the parse itself.
+    parser = etree.HTMLParser(recover=True, remove_comments=True, remove_pis=True, default_doctype=False)
     try:
-        root = lxml.html.document_fromstring(markup, parser=parser)
+        root = etree.fromstring(markup, parser)
     except (etree.ParserError, ValueError) as exc:
         raise TransformError(f"not parseable as HTML: {exc}") from exc
+    if root is None:
+        raise TransformError("no HTML elements in the page")
     for entry in parser.error_log:
         if entry.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in entry.message:
             raise TransformError(f"markup nested too deep to parse safely ({entry.message.strip()})")
-    runs = _repair_text(root, decoded.codec)
+    runs = 0
+    if _LEGACY_FONT.search(markup) or has_mojibake(markup) or not unicodedata.is_normalized("NFC", markup):
+        runs = _repair_text(root, decoded.codec)  # else every text run is already clean Unicode
     return ParsedPage(url=url, root=root, codec=decoded.codec, evidence=decoded.evidence, legacy_runs=runs)
 
 
-def _repair_text(root: lxml.html.HtmlElement, codec: str) -> int:
+def _repair_text(root: etree._Element, codec: str) -> int:
     """Repair every text run in place by the legacy font it is set in; return how many runs were
     in a legacy font. Iterative (no recursion), so depth costs no stack."""
     legacy = 0
@@ -83,12 +90,18 @@ def _repair_text(root: lxml.html.HtmlElement, codec: str) -> int:
             continue
         declared = font_of(el.get("face"), el.get("style"))
         font = inherited if declared is None else (declared or None)
-        if el.text:
-            el.text = _settable(repair_run(el.text, font, codec))
+        text = el.text
+        if text:
+            new = _settable(repair_run(text, font, codec))
+            if new != text:
+                el.text = new
             legacy += font is not None
         for child in el:
-            if child.tail:
-                child.tail = _settable(repair_run(child.tail, font, codec))
+            tail = child.tail
+            if tail:
+                new = _settable(repair_run(tail, font, codec))
+                if new != tail:
+                    child.tail = new
                 legacy += font is not None
             stack.append((child, font))
         for name in ("alt", "title"):
@@ -98,18 +111,49 @@ def _repair_text(root: lxml.html.HtmlElement, codec: str) -> int:
     return legacy
 
 
+_LEGACY_FONT = re.compile(r"\.vn[a-z]|vni[- ]", re.IGNORECASE)
 _C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+
+_C0_FOUND = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _settable(text: str) -> str:
     """Text lxml accepts back: character references like `&#29;` parse into C0 controls, which
     lxml then refuses to store; they are not text anyway."""
-    return text.translate(_C0_CONTROLS)
+    return text.translate(_C0_CONTROLS) if _C0_FOUND.search(text) else text
 
 
 def clean_text(text: str) -> str:
     """Whitespace runs (including no-break spaces) collapsed to one space, trimmed, NFC."""
     return nfc(_SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u00ad", "")).strip())
+
+
+class _LastTree:
+    """A one-entry memo of texts_of for the tree being extracted (every finder scans the same
+    page's text; the page is not modified after parse_page). Identity-checked, so another tree
+    can never get a stale answer."""
+
+    root: etree._Element | None = None
+    texts: list[tuple[str, etree._Element]] = []
+
+
+def texts_of(root: etree._Element) -> list[tuple[str, etree._Element]]:
+    """Every non-blank text node of a tree with the element it reads inside (for a tail, the
+    parent of the element it follows), in document order; XPath collects them in C."""
+    if _LastTree.root is root:
+        return _LastTree.texts
+    out = []
+    for node in root.xpath("//text()"):
+        if not node.strip():
+            continue
+        owner = node.getparent()
+        if node.is_tail:
+            owner = owner.getparent()
+        if owner is not None and isinstance(owner.tag, str) and owner.tag not in INVISIBLE_TAGS:
+            out.append((str(node), owner))
+    _LastTree.root, _LastTree.texts = root, out
+    return out
 
 
 def text_of(el: etree._Element) -> str:
