@@ -47,6 +47,8 @@ class AccuracyReport:
     not_nfc: list[str] = field(default_factory=list)
     unsafe_html: list[str] = field(default_factory=list)
     old_urls_missing: list[str] = field(default_factory=list)
+    body_html_strict: int = 0
+    """body_html equal including media file names (see _MEDIA_NAME for why they may differ)."""
 
     def accuracy(self, name: str) -> float:
         total = self.field_total[name]
@@ -72,6 +74,8 @@ class AccuracyReport:
         out = [f"records: expected {self.expected}, produced {self.produced}, missing {len(self.missing)}, extra {len(self.extra)}"]
         for name in sorted(self.field_total):
             out.append(f"  {name:<16} {100 * self.accuracy(name):7.2f} %  ({self.field_equal[name]}/{self.field_total[name]})")
+        if self.field_total["body_html"]:
+            out.append(f"  (body_html byte-exact, media names included: {self.body_html_strict}/{self.field_total['body_html']})")
         out.append(f"body_text similarity: avg {self.similarity_avg:.4f}, min {self.similarity_min:.4f}")
         out.append(
             f"mojibake values {len(self.mojibake)}, non-NFC values {len(self.not_nfc)}, unsafe body_html {len(self.unsafe_html)}, "
@@ -139,6 +143,8 @@ def score_records(produced: Iterable[Record], expected: Iterable[Record], *, kee
                 report.field_equal[f.name] += 1
             elif len(report.field_misses[f.name]) < keep_misses:
                 report.field_misses[f.name].append(f"{record.source_url}: got {str(ours)[:300]!r}, want {str(theirs)[:300]!r}")
+        if getattr(truth, "body_html", None) is not None and record.body_html == truth.body_html:  # type: ignore[union-attr]
+            report.body_html_strict += 1
         if hasattr(truth, "body_text"):
             ratio = difflib.SequenceMatcher(None, record.body_text, truth.body_text, autojunk=False).ratio()  # type: ignore[union-attr]
             report.similarities.append((ratio, record.source_url))
