@@ -151,6 +151,7 @@ def crawl_site(opts: CrawlOptions, progress: ProgressSink | None = None) -> Craw
     opts = check_options(opts)
     started = time.monotonic()
     follower = _LogFollower(opts.out / "crawl.log")
+    meter = _Meter(opts.out)
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     env["MOHA_CRAWL_PARENT"] = str(os.getpid())
@@ -163,8 +164,8 @@ def crawl_site(opts: CrawlOptions, progress: ProgressSink | None = None) -> Craw
     try:
         while any(p.poll() is None for p in procs):
             time.sleep(0.25)
-            _advance(progress, follower.poll())
-        _advance(progress, follower.poll())
+            meter.update(progress, follower.poll())
+        meter.update(progress, follower.poll())
     except BaseException:
         for p in procs:
             if p.poll() is None:
@@ -182,13 +183,35 @@ def crawl_site(opts: CrawlOptions, progress: ProgressSink | None = None) -> Craw
     return result
 
 
-def _advance(progress: ProgressSink | None, entries: list[dict[str, Any]]) -> None:
-    if progress is None:
-        return
-    fetched = [e for e in entries if e.get("kind") == "fetch"]
-    if fetched:
-        last = fetched[-1]
-        progress.advance(len(fetched), status=f"{last.get('status')} {last.get('url', '')[:60]}")
+class _Meter:
+    """Running figures for the progress display: pages, bytes, rate, errors, queue estimate."""
+
+    def __init__(self, out: Path) -> None:
+        self.started = time.monotonic()
+        self.pages = self.bytes = self.errors = self.finished = 0
+        self.journal = _LogFollower(out / "state" / "frontier.jsonl")
+        self.queued = 0
+
+    def update(self, progress: ProgressSink | None, entries: list[dict[str, Any]]) -> None:
+        if progress is None:
+            return
+        fetched = 0
+        for e in entries:
+            kind = e.get("kind")
+            if kind == "fetch":
+                fetched += 1
+                self.bytes += int(e.get("size", 0))
+            elif kind == "error" and e.get("final", True):
+                self.errors += 1
+            if kind in ("fetch", "error") and e.get("final", True):
+                self.finished += 1
+        self.queued += sum(1 for e in self.journal.poll() if "k" in e)
+        self.pages += fetched
+        if not fetched:
+            return
+        rate = self.pages / max(0.001, time.monotonic() - self.started)
+        queue = f" queue~{max(0, self.queued - self.finished)}" if self.queued else ""
+        progress.advance(fetched, status=f"{self.bytes / 1e6:.1f} MB {rate:.0f}/s {self.errors} errors{queue}")
 
 
 def summarise(out: Path) -> CrawlResult:
