@@ -317,8 +317,6 @@ class Catalog:
         self.featured = tuple(sorted({last // 4, last // 2, (3 * last) // 4, last - 2}))
         self.chain_items = (5, last // 2 + 1)
         self.latest = tuple(range(last - 1, max(-1, last - 6), -1))
-        self.soft404_ids = tuple(self.item_id(n) + 1 for n in range(19, last - 1, 20))
-        self.deleted_ids = tuple(self.item_id(n) + 1 for n in range(9, last - 1, 20))
         self._media: dict[str, MediaFile] | None = None
         self._doc_index: list[tuple[int, str, int]] | None = None
 
@@ -482,13 +480,9 @@ class Catalog:
             doc = self.document(d)
             href = f"/van-ban/Default.aspx?DocID={doc.doc_id}&tabid={self.documents_tabid}"
             links += [" Văn bản liên quan: ", Link(href, doc.title, ("document", d)), "."]
-        if n % 10 == 9 and n + 1 < self.articles_count:
-            gone = self.item_id(n) + 1
-            if n % 20 == 19:
-                href = f"/Default.aspx?tabid={self.category_of(n).tabid}&ItemID={gone}"
-            else:
-                href = f"/tin-tuc-su-kien/{self.category_of(n).slug}/tin-da-go-{gone}.html"
-            links += [" Tin cũ: ", Link(href, "Thông báo kết quả hội nghị", None), "."]
+        dead = self.dead_link(n)
+        if dead is not None:
+            links += [" Tin cũ: ", Link(dead[0], "Thông báo kết quả hội nghị", None), "."]
         if n % 8 == 3:
             links += [
                 " Nguồn: ",
@@ -545,6 +539,16 @@ class Catalog:
                 )
             )
         return blocks
+
+    def dead_link(self, n: int) -> tuple[str, bool] | None:
+        """(href, soft) of the link article n's body keeps to a deleted item, if it has one: the
+        canonical form answers 404, the Default.aspx form a soft 404 (`soft` True)."""
+        if n % 10 != 9 or n + 1 >= self.articles_count:
+            return None
+        gone = self.item_id(n) + 1  # odd ItemIDs are items deleted from the CMS
+        if n % 20 == 19:
+            return f"/Default.aspx?tabid={self.category_of(n).tabid}&ItemID={gone}", True
+        return f"/tin-tuc-su-kien/{self.category_of(n).slug}/tin-da-go-{gone}.html", False
 
     def article_media(self, n: int) -> tuple[tuple[MediaRef, ...], tuple[MediaRef, ...]]:
         """(images, attachments) of article n, from a random stream independent of its text."""

@@ -274,7 +274,7 @@ def build_inventory(site: Site) -> dict[str, Any]:
     cat = site.catalog
     must: set[str] = set()
     must_not: set[str] = set()
-    special: dict[str, dict[str, Any]] = {}
+    special = special_urls(site)
 
     def add(path: str, host: str = BARE) -> None:
         must.add(url(path, host))
@@ -328,12 +328,6 @@ def build_inventory(site: Site) -> dict[str, Any]:
         spec = cat.headline(n)
         add(spec.legacy_path)
         add(f"/Redirect.aspx?ItemID={spec.item_id}")
-        special[url(spec.legacy_path)] = {
-            "status": 301,
-            "kind": "redirect-chain",
-            "chain": [301, 302, 200],
-            "final": url(spec.canonical_path),
-        }
     # documents
     tabid = cat.documents_tabid
     add(f"/van-ban/Default.aspx?tabid={tabid}")
@@ -360,23 +354,11 @@ def build_inventory(site: Site) -> dict[str, Any]:
         add(f"/van-ban/Default.aspx?tabid={tabid}&DocID={doc.doc_id}")
         for ref in doc.attachments:
             add(ref.path)
-            if ref.size_hint:
-                special[url(ref.path)] = {
-                    "status": 200,
-                    "kind": "large-attachment",
-                    "min_size": ref.size_hint,
-                }
     # static pages, top menu, footer
     for page in cat.pages:
         add(page.path)
     add("/gioi-thieu/lien-he.html", WWW)
     add("/gioi-thieu.aspx")
-    special[url("/gioi-thieu.aspx")] = {
-        "status": 301,
-        "kind": "redirect",
-        "chain": [301, 200],
-        "final": url(cat.pages[0].path),
-    }
     add("/LichCongTac.aspx")
     must_not.add(url("/Admin/Login.aspx"))
     must_not.update(normalize_url(u) for u, _ in EXTERNAL_LINKS)
@@ -384,11 +366,6 @@ def build_inventory(site: Site) -> dict[str, Any]:
     # server behaviour
     add("/Portal.aspx")
     add("/Portal.aspx?ReturnUrl=%2fPortal.aspx")
-    special[url("/Portal.aspx")] = {"status": 302, "kind": "redirect-loop"}
-    for key in site.fail_once_paths:
-        special[url(key)] = {"status": 500, "kind": "error-500-once", "then": 200}
-    for key in site.slow_paths:
-        special[url(key)] = {"status": 200, "kind": "slow", "delay_s": 3.0}
     # The work calendar is content near the widget's month and an endless trap beyond it.
     may_patterns = [rf"^https?://(www\.)?moha\.gov\.vn/LichCongTac\.aspx\?date={CALENDAR_WINDOW_RE}$"]
     must -= must_not
@@ -454,22 +431,47 @@ def _classify_link(
     if not absolute.startswith((BARE + "/", WWW + "/")):
         must_not.add(absolute)
         return
-    path_q = absolute[len(BARE) :] if absolute.startswith(BARE + "/") else absolute[len(WWW) :]
-    item = _deleted_item(site, path_q)
-    if item is not None:
-        special[absolute] = item
-        return
-    must.add(absolute)
+    if absolute not in special:  # dead links are special URLs, not captures
+        must.add(absolute)
 
 
-def _deleted_item(site: Site, path_q: str) -> dict[str, Any] | None:
+def special_urls(site: Site) -> dict[str, dict[str, Any]]:
+    """URL -> expected status and behaviour of every URL that does not simply answer 200, by rule
+    (cheap at any scale): dead links, chains, the loop, 500-once, the slow page, the large file."""
     cat = site.catalog
-    for gone in cat.deleted_ids + cat.soft404_ids:
-        if path_q.endswith(f"-{gone}.html"):
-            return {"status": 404, "kind": "deleted-404"}
-        if path_q.endswith(f"ItemID={gone}"):
-            return {"status": 200, "kind": "soft-404", "contains": "Bài viết không tồn tại"}
-    return None
+    special: dict[str, dict[str, Any]] = {}
+    for n in range(9, cat.articles_count, 10):
+        dead = cat.dead_link(n)
+        if dead is not None:
+            href, soft = dead
+            special[url(href)] = (
+                {"status": 200, "kind": "soft-404", "contains": "Bài viết không tồn tại"}
+                if soft
+                else {"status": 404, "kind": "deleted-404"}
+            )
+    for n in cat.chain_items:
+        head = cat.headline(n)
+        special[url(head.legacy_path)] = {
+            "status": 301,
+            "kind": "redirect-chain",
+            "chain": [301, 302, 200],
+            "final": url(head.canonical_path),
+        }
+    special[url("/gioi-thieu.aspx")] = {
+        "status": 301,
+        "kind": "redirect",
+        "chain": [301, 200],
+        "final": url(cat.pages[0].path),
+    }
+    special[url("/Portal.aspx")] = {"status": 302, "kind": "redirect-loop"}
+    for key in site.fail_once_paths:
+        special[url(key)] = {"status": 500, "kind": "error-500-once", "then": 200}
+    for key in site.slow_paths:
+        special[url(key)] = {"status": 200, "kind": "slow", "delay_s": quirks.SLOW_DELAY_S}
+    for ref in cat.document(1 % cat.documents_count).attachments:
+        if ref.size_hint:
+            special[url(ref.path)] = {"status": 200, "kind": "large-attachment", "min_size": ref.size_hint}
+    return dict(sorted(special.items()))
 
 
 # ------------------------------------------------------------------ quirk examples
@@ -498,8 +500,7 @@ def quirk_urls(site: Site) -> dict[str, list[str]]:
         for p in f.paths:
             groups.setdefault(p.lower(), set()).add(p)
     case = [url(p) for g in groups.values() if len(g) > 1 for p in sorted(g)]
-    inv = build_inventory(site)
-    specials = inv["special"]
+    specials = special_urls(site)
 
     def kind(k: str) -> list[str]:
         return [u for u, v in specials.items() if v["kind"] == k]
