@@ -3,8 +3,10 @@
 A `Catalog` is built from (seed, scale, revision) in milliseconds, whatever the scale: it only
 keeps the category of each article (a fixed pattern) and computes an item's full description
 (`ArticleSpec`, `DocumentSpec`, `PageSpec`) on demand from a `random.Random` seeded with the item's
-own key, so item N never depends on generating items 0..N-1. The media registry (URL -> file) is
-built on the first media lookup, from a separate per-item random stream that is cheap to replay.
+own key, so item N never depends on generating items 0..N-1. Listings and related lists read only
+an article's `headline` (its own, cheaper random stream); media come from a third stream, and a
+media URL is resolved from the ItemID in its file name (or the year of a document's folder), so
+no registry is built to serve a file. The full registry (`media_files`) exists for the truth.
 
 Rendering (skins.py), routing (site.py) and the ground truth (truth.py) all read this one model,
 which is why a page and its truth record cannot disagree.

@@ -6,9 +6,9 @@ home, category listings (with `&page=N` or the ASP.NET postback pager), articles
 canonical, `Default.aspx`, DotNetNuke and print URLs, legal documents and their filtered listing,
 static pages, media under /Uploads/, requisites, robots.txt, and the traps and failures of its
 "Quirks" section. Pages are rendered on demand from `replica.catalog`; nothing is pre-rendered,
-so `scale="full"` builds in milliseconds. The only mutable state is the set of URLs that have
-already failed once (500 on the first request only), guarded by a lock because the server may
-call `handle` from several threads.
+so `scale="full"` builds in well under a second. The only mutable state is the set of URLs that
+have already failed once (500 on the first request only, `quirks.FailOnce`), guarded by a lock
+because a server may call `handle` from several threads.
 
 The ground truth (what a perfect pipeline outputs) is `truth_records()` and `inventory()`,
 implemented in `replica.truth` from the same catalog.
