@@ -108,7 +108,7 @@ def find_toolbar(root: etree._Element) -> Toolbar | None:
 
 def find_heading(root: etree._Element, label: str) -> etree._Element | None:
     """The first element, in document order, whose whole visible text is `label` (case, spacing
-    and a trailing colon ignored): the deepest such element around the text that starts it."""
+    and a trailing colon ignored): the outermost element around the text that shows nothing else."""
     wanted = fold(label)
     start = wanted.split(" ", 1)[0]
     for snippet, _text, owner in folded_texts(root):
@@ -119,6 +119,9 @@ def find_heading(root: etree._Element, label: str) -> etree._Element | None:
             if candidate is None:
                 break
             if fold(text_of(candidate)) == wanted:
+                # the whole block that shows only the label (<p><strong>LABEL</strong></p>)
+                while candidate.getparent() is not None and fold(text_of(candidate.getparent())) == wanted:
+                    candidate = candidate.getparent()
                 return candidate
             candidate = candidate.getparent()
     return None

@@ -55,6 +55,9 @@ def _value_element(label_el: etree._Element) -> etree._Element | None:
     while sibling is not None and (not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS):
         sibling = sibling.getnext()
     if sibling is not None:
+        shown = fold(text_of(sibling))
+        if any(shown.startswith(label) for label in _FOLDED):
+            return None  # the next label: this one's value is blank
         return sibling
     parent = label_el.getparent()
     if parent is not None and parent.tag not in ("tr", "dl", "body") and not clean_text(parent.text or ""):
@@ -74,6 +77,18 @@ def read_attributes(root: etree._Element) -> dict[str, etree._Element | str]:
             # the label may sit in an inline wrapper (<b>Số/Ký hiệu:</b>) of the cell
             while label_el.tag not in BLOCK_TAGS and label_el.getparent() is not None and fold(text_of(label_el.getparent())) == key:
                 label_el = label_el.getparent()
+            inline_value = clean_text(label_el.tail or "") or (
+                label_el.getnext() is not None and label_el.getnext().tag not in BLOCK_TAGS
+            )
+            parent = label_el.getparent()
+            if inline_value and parent is not None:
+                # "<b>Label:</b> value" in one block: the value is the rest of that block
+                if name == "attachments":
+                    found[name] = parent
+                else:
+                    shown = text_of(parent)
+                    found[name] = clean_text(shown[shown.find(text_of(label_el)) + len(text_of(label_el)) :])
+                continue
             value = _value_element(label_el)
             if value is not None:
                 found[name] = value

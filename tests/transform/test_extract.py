@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from moha_migrate.profile import load_profile
@@ -108,3 +110,59 @@ def test_soft_404_is_not_an_item(replica_site) -> None:
 )
 def test_credit_lines(credit: str | None, author: str | None, source: str | None) -> None:
     assert parse_credit(credit) == (author, source)
+
+
+def _unseen_skin(page: bytes) -> bytes:
+    """A markup the extractors were never written against: no ids or classes at all, divs and
+    headings turned into tables, paragraphs and spans, the section headings in plain bold cells."""
+    page = re.sub(rb'\s(?:id|class)\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)', b"", page)
+    page = re.sub(rb"<div(\s[^>]*)?>", b"<table><tr><td>", page)
+    page = page.replace(b"</div>", b"</td></tr></table>")
+    page = re.sub(rb"<h1>(.*?)</h1>", rb"<p><span><b>\1</b></span></p>", page, flags=re.S)
+    page = re.sub(rb"<h3>(.*?)</h3>", rb"<p><strong>\1</strong></p>", page, flags=re.S)
+    page = re.sub(rb"<ul>|</ul>", b"", page).replace(b"<li>", b"<p>").replace(b"</li>", b"</p>")
+    return page
+
+
+@pytest.mark.parametrize("quirk", ["alias-www", "tcvn3", "vni", "word-html", "dangerous-markup", "windows-1258"])
+def test_markup_never_seen_still_extracts(quirk: str, replica_site, truth) -> None:
+    """Robustness to skins we were not written against: extraction keys on the toolbar date, the
+    page title, the section headings and the labels, never on ids or class names."""
+    url = next(u for u in replica_site.quirk_urls()[quirk] if classify_url(u, RULES).verdict == "article")
+    resp = captured(replica_site, url)
+    body = _unseen_skin(resp.body)
+    assert b'class="' not in body and b"<div" not in body
+    resp = captured(replica_site, url, body=body)
+    page = parse_page(resp.body, resp.charset, resp.url)
+    got = extract_article(page, classify_url(resp.url, RULES), resp, PROFILE, RULES.soft_404)
+    assert isinstance(got, ExtractedItem)
+    want = truth[got.key]
+    for name in ("title", "published_at", "lead", "author", "source", "category"):
+        assert getattr(got.record, name) == getattr(want, name), f"{quirk}: {name}"
+    assert [(i.url, i.caption) for i in got.record.images] == [(i.url, i.caption) for i in want.images]
+    # list items lose their <li> in this skin, so compare the text paragraph by paragraph
+    assert got.record.body_text == want.body_text
+    assert len(got.record.related) == len(want.related)
+
+
+def _document_as_paragraphs(page: bytes) -> bytes:
+    """The attribute table rewritten as `<p><b>Label:</b> value</p>` lines, ids and classes gone."""
+    page = re.sub(rb'\s(?:id|class|width|bgcolor)\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)', b"", page)
+    page = re.sub(rb"<tr><td>(?:<b>)?([^<]*?):?(?:</b>)?</td><td>(.*?)</td></tr>", rb"<p><b>\1:</b> \2</p>", page, flags=re.S)
+    return re.sub(rb"</?table[^>]*>", b"", page)
+
+
+@pytest.mark.parametrize("skin", ["classic", "tables"])
+def test_document_labels_inline_still_extract(skin: str, replica_site, replica_tables, truth) -> None:
+    site = replica_site if skin == "classic" else replica_tables
+    for doc_id in (1500, 1502, 1503):
+        url = f"http://moha.gov.vn/van-ban/Default.aspx?tabid=300&DocID={doc_id}"
+        body = _document_as_paragraphs(captured(site, url).body)
+        assert "Số/Ký hiệu:</b>" in body.decode("utf-8")
+        resp = captured(site, url, body=body)
+        page = parse_page(resp.body, resp.charset, resp.url)
+        got = extract_document(page, classify_url(resp.url, RULES), resp, RULES.soft_404)
+        want = truth[got.key]
+        for name in ("number", "doc_type", "issuer", "signer", "issued_on", "effective_on", "expired_on", "status", "field", "abstract"):
+            assert getattr(got.record, name) == getattr(want, name), f"DocID {doc_id}/{skin}: {name}"
+        assert [a.url for a in got.record.attachments] == [a.url for a in want.attachments]
