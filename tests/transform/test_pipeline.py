@@ -78,3 +78,26 @@ def test_merging_aliases_redirects_and_duplicate_media(crawl_transform, replica_
     assert upper is not lower and upper.sha256 != lower.sha256
     for url in quirks["soft-404"] + quirks["deleted-404"] + quirks["session-path"] + quirks["redirect-loop"]:
         assert url not in by_url, url
+
+
+def test_page_matching_no_template_falls_back_and_is_flagged(tmp_path: Path) -> None:
+    from moha_migrate.records import Page
+    from tests.transform.warcs import CaptureWriter
+
+    paragraphs = "".join(
+        f"<p>Đoạn {i}: Bộ Nội vụ công bố sơ đồ cổng thông tin điện tử, hướng dẫn người dùng tra cứu văn bản, "
+        f"tin tức và thủ tục hành chính theo từng chuyên mục của Bộ.</p>" for i in range(8)
+    )
+    page = (f"<html><head><title>Sơ đồ cổng thông tin</title></head><body><div id='nav'><a href='/'>Trang chủ</a></div>"
+            f"<div><h2>Sơ đồ cổng thông tin</h2>{paragraphs}</div></body></html>").encode("utf-8")
+    warc = tmp_path / "odd.warc.gz"
+    with warc.open("wb") as fh:
+        CaptureWriter(fh).write("http://moha.gov.vn/SoDoWebsite.aspx", 200, "OK", [("Content-Type", "text/html; charset=utf-8")], page)
+    result = transform_warcs([warc], tmp_path / "records.jsonl", tmp_path / "errors.jsonl")
+    records = list(iter_records(tmp_path / "records.jsonl"))
+    assert result.ok and result.fallback_urls == ["http://moha.gov.vn/SoDoWebsite.aspx"]
+    assert len(records) == 1 and isinstance(records[0], Page)
+    assert records[0].title == "Sơ đồ cổng thông tin" and records[0].slug == "sodowebsite"
+    assert "Đoạn 7:" in records[0].body_text and "Trang chủ" not in records[0].body_text
+    summary = result.summary()
+    assert summary.counts["fallback_pages"] == 1 and "matched no template" in summary.message
