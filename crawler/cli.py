@@ -9,11 +9,12 @@ be fetched even after retries (they are listed).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
-from moha_migrate.console import Summary, emit_summary, handle_errors, json_option, progress
+from moha_migrate.console import Summary, emit_summary, handle_errors, is_interactive, json_option, progress
 
 from crawler.settings import DEFAULT_START_URLS
 
@@ -80,13 +81,17 @@ def crawl_cmd(ctx: click.Context, start_urls: tuple[str, ...], out: Path, proxy:
         sizes = (_size(warc_size), _size(max_response))
     except ValueError as exc:
         raise ConfigError(f"--warc-size/--max-response: not a size ({exc})") from exc
+    quiet = bool((ctx.find_root().obj or {}).get("quiet"))
+    # The workers log to the same stderr: on a terminal only their warnings, so the bar stays readable.
+    level = logging.getLogger().getEffectiveLevel()
+    worker_level = "DEBUG" if level <= logging.DEBUG else "WARNING" if quiet or is_interactive() else "INFO"
     opts = CrawlOptions(
         out=out, start_urls=start_urls or DEFAULT_START_URLS, proxy=proxy, profile=profile,
         max_pages=max_pages, concurrency=concurrency, ignore_crawl_delay=ignore_crawl_delay, resume=resume,
         redis_url=redis_url, crawl_id=crawl_id, workers=workers, previous=previous, warc_prefix=warc_prefix,
         warc_max_size=sizes[0], max_response_bytes=sizes[1], timeout_s=timeout_s, retries=retries,
+        log_level=worker_level,
     )
-    quiet = bool((ctx.find_root().obj or {}).get("quiet"))
     with progress("crawl", total=max_pages, enabled=not (as_json or quiet)) as bar:
         result = crawl_site(opts, progress=bar)
     summary = Summary(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,6 +88,7 @@ class Handler(BaseHTTPRequestHandler):
         path = parts.path + ("?" + parts.query if parts.query else "")
         with self.server.lock:
             self.server.requests.append((self.command, host, path, body))
+            self.server.times.append(time.monotonic())
             count = sum(1 for r in self.server.requests if r[2] == path)
         if host not in ("moha.gov.vn", "www.moha.gov.vn"):
             self._raw(b"HTTP/1.1 403 Forbidden", [], b"no")
@@ -159,6 +161,7 @@ class MiniServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, str, str, bytes]] = []
+        self.times: list[float] = []
         self.lock = threading.Lock()
 
     @property
@@ -177,7 +180,6 @@ class MiniServer(ThreadingHTTPServer):
 
 if __name__ == "__main__":
     import sys
-    import time
 
     with MiniServer() as srv:
         sys.stdout.write(srv.proxy_url + "\n")
