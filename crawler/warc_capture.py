@@ -178,7 +178,7 @@ class WarcCaptureMiddleware:
             "record_id": written.record_id,
             "warc_date": date,
             "referrer": request.meta.get("moha_referrer"),
-            "hops": request.meta.get("moha_hops", "") + "R" * int(request.meta.get("redirect_times", 0)),
+            "hops": self._hops(request),
             "key": request_key(request, self.rules),
             "final": not retrying,
             "parse": bool(body) and is_text_type(ex.content_type) and ex.status == 200,
@@ -207,6 +207,14 @@ class WarcCaptureMiddleware:
         if ex.decode_error:
             log.warning("%s: %s (raw bytes kept in %s@%d)", request.url, ex.decode_error,
                         written.warc_file, written.offset)
+
+    @staticmethod
+    def _hops(request: Request) -> str:
+        """Heritrix hop path: the spider's L/E/X codes, R per redirect, P for robots.txt."""
+        hops = request.meta.get("moha_hops")
+        if hops is None and request.url.endswith("/robots.txt"):
+            return "P"
+        return (hops or "") + "R" * int(request.meta.get("redirect_times", 0))
 
     # -- failures without a response -----------------------------------------------------------------
     def process_exception(self, request: Request, exception: BaseException) -> None:

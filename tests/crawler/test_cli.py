@@ -72,3 +72,28 @@ def test_bad_arguments_exit_3_naming_the_item(tmp_path: Path) -> None:
         result = run(*args)
         assert result.exit_code == 3, (args, result.output)
         assert f"Error: " in result.output and message in result.output, result.output
+
+
+def test_profile_option_replaces_the_built_in_profile(tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = resources.files("moha_migrate.profiles").joinpath("moha.gov.vn.toml").read_text("utf-8")
+    custom = tmp_path / "site.toml"
+    custom.write_text(text.replace("exclude = ['(?i)^/Admin/'", "exclude = ['^/dup', '(?i)^/Admin/'"), "utf-8")
+    with MiniServer() as server:
+        result = run("--proxy", server.proxy_url, "--out", str(tmp_path / "c"), "--ignore-crawl-delay",
+                     "--profile", str(custom), "--json")
+        paths = {r[2] for r in server.requests}
+    assert result.exit_code == 0
+    assert "/gz.html" in paths and not any(p.startswith("/dup") for p in paths)
+    skipped = [json.loads(line) for line in (tmp_path / "c" / "crawl.log").read_text().splitlines()]
+    assert {e["url"] for e in skipped if e.get("reason") == "excluded"} >= {"http://moha.gov.vn/dup1.html"}
+    first = json.loads((tmp_path / "c" / "crawl.log").read_text().splitlines()[0])
+    assert first["url"].endswith("/robots.txt") and first["hops"] == "P"
+
+
+def test_bad_profile_exits_3_naming_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[site]\ncanonical_host = "moha.gov.vn"\nhosts = ["moha.gov.vn"]\n[traps]\nmax_hopz = 3\n')
+    result = run("--out", str(tmp_path / "c"), "--profile", str(bad))
+    assert result.exit_code == 3 and f"profile {bad}: unknown key(s) in [traps]: max_hopz" in result.output
