@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -94,7 +93,10 @@ def speed(warc: Path, out: Path) -> dict[str, float]:
 
 def _child(warc: str, out: str) -> None:
     result = transform_warcs([Path(warc)], Path(out) / "records.jsonl", Path(out) / "errors.jsonl")
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of a
+    # big parent would report the parent's peak.
+    status = Path("/proc/self/status").read_text()
+    peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     print(json.dumps({"responses": result.responses, "records": sum(result.records.values()), "peak_rss_mib": round(peak_kib / 1024, 1)}))
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from transform.dates import find_vn_datetime
-from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, clean_text, text_of, texts_of
+from transform.tree import text_of, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,9 @@ __all__ = [
     "find_heading",
     "find_toolbar",
     "is_link_dense",
+    "folded_texts",
     "iter_after",
+    "precedes",
     "section_links",
 ]
 
@@ -58,26 +60,20 @@ def fold(text: str) -> str:
 
 
 class _LastFolded:
-    """One-entry memo of folded_texts, identity-checked like tree.texts_of's."""
+    """One-entry memo of folded_texts, identity-checked like tree.texts_of's; (root, texts) is
+    one tuple, read and replaced whole."""
 
-    root: etree._Element | None = None
-    texts: list[tuple[str, str, etree._Element]] = []
+    memo: tuple[etree._Element | None, list[tuple[str, str, etree._Element]]] = (None, [])
 
 
 def folded_texts(root: etree._Element) -> list[tuple[str, str, etree._Element]]:
     """texts_of with each text folded once: (folded, text, owner)."""
-    if _LastFolded.root is not root:
-        _LastFolded.texts = [(fold(text), text, owner) for text, owner in texts_of(root)]
-        _LastFolded.root = root
-    return _LastFolded.texts
-
-
-def _depth(el: etree._Element) -> int:
-    depth = 0
-    while el is not None:
-        el = el.getparent()
-        depth += 1
-    return depth
+    memo = _LastFolded.memo
+    if memo[0] is root:
+        return memo[1]
+    texts = [(fold(text), text, owner) for text, owner in texts_of(root)]
+    _LastFolded.memo = (root, texts)
+    return texts
 
 
 def find_toolbar(root: etree._Element) -> Toolbar | None:
@@ -200,18 +196,3 @@ def is_link_dense(el: etree._Element, threshold: float = 0.6) -> bool:
         return False
     linked = sum(len(text_of(a)) for a in el.iter("a"))
     return linked / len(text) >= threshold
-
-
-def is_block(el: etree._Element) -> bool:
-    """True for block-level elements (paragraph boundaries for text extraction)."""
-    return isinstance(el.tag, str) and el.tag in BLOCK_TAGS
-
-
-def own_text(el: etree._Element) -> str:
-    """The text of an element without the text of its block-level descendants."""
-    parts = [el.text or ""]
-    for child in el:
-        if not is_block(child):
-            parts.append(text_of(child))
-        parts.append(child.tail or "")
-    return clean_text(" ".join(parts))

@@ -132,19 +132,19 @@ def clean_text(text: str) -> str:
 class _LastTree:
     """A one-entry memo of texts_of for the tree being extracted (every finder scans the same
     page's text; the page is not modified after parse_page). Identity-checked, so another tree
-    can never get a stale answer."""
+    can never get a stale answer; (root, texts) is one tuple, read and replaced whole."""
 
-    root: etree._Element | None = None
-    texts: list[tuple[str, etree._Element]] = []
+    memo: tuple[etree._Element | None, list[tuple[str, etree._Element]]] = (None, [])
 
 
 def texts_of(root: etree._Element) -> list[tuple[str, etree._Element]]:
     """Every non-blank text node of a tree with the element it reads inside (for a tail, the
     parent of the element it follows), in document order; XPath collects them in C."""
-    if _LastTree.root is root:
-        return _LastTree.texts
+    memo = _LastTree.memo
+    if memo[0] is root:
+        return memo[1]
     out = []
-    for node in root.xpath("//text()"):
+    for node in root.xpath(".//text()"):  # under root only: broken pages can put nodes beside it
         if not node.strip():
             continue
         owner = node.getparent()
@@ -152,7 +152,7 @@ def texts_of(root: etree._Element) -> list[tuple[str, etree._Element]]:
             owner = owner.getparent()
         if owner is not None and isinstance(owner.tag, str) and owner.tag not in INVISIBLE_TAGS:
             out.append((str(node), owner))
-    _LastTree.root, _LastTree.texts = root, out
+    _LastTree.memo = (root, out)
     return out
 
 
