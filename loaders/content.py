@@ -48,8 +48,29 @@ def insert_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, An
     if not rows:
         return []
     table = schema.CONTENT_TABLES[kind]
-    conn.execute(insert(table), list(rows))
+    if is_psycopg(conn):
+        bulk_insert(conn, table, rows)
+    else:  # SQLite and MariaDB need SQLAlchemy's type processing for dates and times
+        conn.execute(insert(table), list(rows))
     return ids_by(conn, table.c.path, table.c.id, [row["path"] for row in rows])
+
+
+LOOKUP_TABLES = ("id_map", "redirects", "redirect_claims", "articles", "documents", "pages", "media")
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """ANALYZE the tables a batch looks keys up in (PostgreSQL only).
+
+    A table that grew from empty inside one load has no statistics, and PostgreSQL then plans the
+    batch's `key IN (900 values)` lookups as sequential scans: the load slows quadratically (a
+    50,000-record load took ten minutes). `load` calls this on a doubling schedule of batches.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {', '.join(LOOKUP_TABLES)}")
+
+
+def is_psycopg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def ids_by(conn: Connection, unique_column: Any, id_column: Any, values: Sequence[str]) -> list[int]:
@@ -81,16 +102,26 @@ def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> 
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT many rows through the driver's own executemany (ints, strings and None only).
+    """INSERT many rows through the driver itself: PostgreSQL COPY (psycopg), else executemany.
 
     SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself for the
     hundreds of thousands of small rows (redirects, related links) a full load writes; the driver
-    path is what the raw baseline of bench/load.py measures. Rows must share their keys.
+    path is what the raw baseline of bench/load.py measures. COPY runs on the same connection, so
+    it is part of the batch's transaction. Rows must share their keys; values are ints, strings
+    and None (and dates/datetimes on PostgreSQL, which psycopg adapts).
     """
     if not rows:
         return
     columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
+    if is_psycopg(conn):
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(row[c] for c in columns))
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "

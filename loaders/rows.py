@@ -6,7 +6,6 @@ directions live side by side and a round trip (load -> export) can be checked fi
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ def source_key(source_url: str) -> str:
 
 def url_key(url: str) -> str:
     """The redirect key of an old URL: sha256 of the URL unquoted and in NFC (records.md's comparison)."""
+    if "%" not in url and url.isascii():  # nothing to unquote or normalise: skip the work
+        return sha256_hex(url)
     return sha256_hex(comparable(url))
 
 
@@ -83,14 +84,20 @@ def old_url_keys(record: Record) -> list[OldUrlKeys]:
     return out
 
 
-def row_hash(record: Record) -> str:
-    """The hash of a record's content: what `load` compares to skip unchanged records.
+def content_hash(data: Mapping[str, Any]) -> str:
+    """The hash of a record's content, from its JSON object: what `load` compares to skip unchanged
+    records. Keys are sorted, so key order and spacing of the JSONL line do not matter.
 
     Provenance is left out on purpose: a recrawl that captured the same content again (new WARC
     file and offset) is not a change for the portal, so incremental loads touch only real edits.
     """
-    plain = record_to_dict(dataclasses.replace(record, provenance=None))
+    plain = {k: v for k, v in data.items() if k != "provenance"}
     return sha256_hex(json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def row_hash(record: Record) -> str:
+    """`content_hash` of a record object (as `export` would write it)."""
+    return content_hash(record_to_dict(record))
 
 
 def provenance_columns(record: Record) -> dict[str, Any]:
