@@ -181,7 +181,7 @@ def bench(args: argparse.Namespace) -> dict:
                    "-e", "use_proxy=on", "-e", f"http_proxy={proxy}", "--reject-regex", WGET_REJECT,
                    "--warc-file", str(work / "wget"), "--delete-after", "-nv", "-o", str(log),
                    "-P", str(work / "wget-files"), "http://moha.gov.vn/"]
-            count = lambda out=b"": log.read_bytes().count(b" URL:") if log.exists() else 0  # noqa: E731
+            count = lambda out=b"": log.read_bytes().count(b" URL:") if log.exists() else 0
             results["c"] = run("(c) wget --warc", cmd, count, stop_at=args.pages)
     finally:
         replica.send_signal(signal.SIGINT)

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import click
 
-from moha_migrate.console import Summary, emit_summary, handle_errors, is_interactive, json_option, progress
-
 from crawler.settings import DEFAULT_START_URLS
+from moha_migrate.console import Summary, emit_summary, handle_errors, is_interactive, json_option, progress
 
 
 def _size(text: str) -> int:
@@ -72,10 +71,9 @@ def crawl_cmd(ctx: click.Context, start_urls: tuple[str, ...], out: Path, proxy:
         moha-migrate replica serve --port 8080 &
         moha-migrate crawl --proxy http://127.0.0.1:8080 --out work/crawl --ignore-crawl-delay
     """
-    from moha_migrate.errors import ConfigError
-
     from crawler.run import crawl_site
     from crawler.settings import CrawlOptions
+    from moha_migrate.errors import ConfigError
 
     try:
         sizes = (_size(warc_size), _size(max_response))

@@ -16,9 +16,9 @@ from typing import Any
 from scrapy import Request
 from scrapy.dupefilters import BaseDupeFilter
 
-from moha_migrate.profile import load_profile
 from crawler.rules import CrawlRules, load_rules
 from crawler.traps import frontier_key
+from moha_migrate.profile import load_profile
 
 log = logging.getLogger(__name__)
 

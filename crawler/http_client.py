@@ -173,7 +173,7 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
 
 
 class _Connection:
-    __slots__ = ("reader", "writer", "peer")
+    __slots__ = ("peer", "reader", "writer")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
@@ -272,7 +272,7 @@ class HttpClient:
 
     async def _read_body(self, conn: _Connection, ex: RawExchange, method: str) -> bool:
         """Spool the body; return True when the connection can be reused."""
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by RawExchange.close
         ex.body_spool = spool
         payload = hashlib.sha1()
         block = hashlib.sha1(ex.response_head)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from moha_migrate.errors import CaptureError, ConfigError
-from moha_migrate.profile import load_profile
-from moha_migrate.urls import is_site_url
 from crawler.rules import load_rules
 from crawler.settings import CrawlOptions
 from crawler.worker import options_to_json
+from moha_migrate.errors import CaptureError, ConfigError
+from moha_migrate.profile import load_profile
+from moha_migrate.urls import is_site_url
 
 log = logging.getLogger(__name__)
 

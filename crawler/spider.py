@@ -24,7 +24,6 @@ from scrapy import FormRequest, Request
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from moha_migrate.profile import load_profile
 from crawler.crawllog import CrawlLog
 from crawler.dedup import DigestIndex
 from crawler.frontier import KEY_META, POSTBACK_META, request_key
@@ -40,6 +39,7 @@ from crawler.links import (
 from crawler.rules import CrawlRules, load_rules
 from crawler.state import Journal, ResumePlan, entry_to_request
 from crawler.traps import clean_link, frontier_key, judge_url
+from moha_migrate.profile import load_profile
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from moha_migrate.urls import SESSION_IN_PATH, normalize_url
-
 from crawler.rules import CrawlRules
+from moha_migrate.urls import SESSION_IN_PATH, normalize_url
 
 
 def clean_link(url: str, rules: CrawlRules) -> str:

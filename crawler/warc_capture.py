@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import platform
-from importlib.metadata import version
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -25,13 +25,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
-from moha_migrate import __version__
 from crawler.crawllog import CrawlLog
 from crawler.dedup import DigestIndex, Original
 from crawler.frontier import request_key
 from crawler.handler import EXCHANGE_META
 from crawler.http_client import RawExchange, is_text_type
 from crawler.warc_writer import WarcFileWriter, new_record_id, warc_date
+from moha_migrate import __version__
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from moha_migrate.console import setup_logging
-from moha_migrate.profile import load_profile
 from crawler.crawllog import iter_crawl_log
 from crawler.dedup import DigestIndex, RedisDigestIndex
 from crawler.rules import load_rules
 from crawler.settings import CrawlOptions, scrapy_settings
 from crawler.state import prepare_resume
+from moha_migrate.console import setup_logging
+from moha_migrate.profile import load_profile
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ BIG_SIZE = 3 * 1024 * 1024
 
 def page(title: str, body: str, extra_head: str = "") -> bytes:
     return (f"<html><head><meta charset='utf-8'><title>{title}</title>{extra_head}</head>"
-            f"<body><h1>{title}</h1>{body}</body></html>").encode("utf-8")
+            f"<body><h1>{title}</h1>{body}</body></html>").encode()
 
 
 HOME = page("Trang chủ Bộ Nội vụ", """
@@ -75,10 +75,10 @@ class Handler(BaseHTTPRequestHandler):
     def _html(self, body: bytes, status: bytes = b"HTTP/1.1 200 OK") -> None:
         self._raw(status, [(b"Content-Type", b"text/html; charset=utf-8")], body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._handle(b"")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         self._handle(self.rfile.read(length))
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from moha_migrate.cli import cli
-
 from tests.crawler.miniserver import MiniServer
 
 
@@ -71,7 +70,7 @@ def test_bad_arguments_exit_3_naming_the_item(tmp_path: Path) -> None:
     for args, message in cases:
         result = run(*args)
         assert result.exit_code == 3, (args, result.output)
-        assert f"Error: " in result.output and message in result.output, result.output
+        assert "Error: " in result.output and message in result.output, result.output
 
 
 def test_profile_option_replaces_the_built_in_profile(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ import pytest
 
 from crawler.run import CrawlResult, crawl_site
 from crawler.settings import CrawlOptions
-
 from tests.crawler.helpers import log_entries, raw_block, warc_records
 from tests.crawler.miniserver import BIG_SIZE, MiniServer
 

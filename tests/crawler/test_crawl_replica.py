@@ -7,17 +7,15 @@ import json
 import re
 import subprocess
 import sys
-from urllib.parse import parse_qs
 
 import pytest
 
-from moha_migrate.profile import load_profile
-from moha_migrate.urls import normalize_url
-from replica.site import Site
 from crawler.readback import read_payload
 from crawler.rules import load_rules
 from crawler.traps import frontier_key
-
+from moha_migrate.profile import load_profile
+from moha_migrate.urls import normalize_url
+from replica.site import Site
 from tests.crawler.helpers import log_entries, raw_block
 
 RULES = load_rules(load_profile())

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from moha_migrate.profile import load_profile
-from replica.server import ReplicaServer
-from replica.site import Site
 from crawler.rules import load_rules
 from crawler.run import crawl_site
 from crawler.settings import CrawlOptions
 from crawler.traps import frontier_key
-
+from moha_migrate.profile import load_profile
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.crawler.helpers import log_entries
 
 RULES = load_rules(load_profile())

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from replica.server import ReplicaServer
-from replica.site import Site
 from crawler.run import crawl_site
 from crawler.settings import CrawlOptions
-
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.crawler.helpers import log_entries, warc_records
 
 

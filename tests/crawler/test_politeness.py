@@ -6,7 +6,6 @@ from pathlib import Path
 
 from crawler.run import crawl_site
 from crawler.settings import CrawlOptions
-
 from tests.crawler.miniserver import MiniServer
 
 

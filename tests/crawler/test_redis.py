@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from moha_migrate.profile import load_profile
-from replica.server import ReplicaServer
-from replica.site import Site
 from crawler.rules import load_rules
 from crawler.run import crawl_site
 from crawler.settings import CrawlOptions
-
+from moha_migrate.profile import load_profile
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.crawler.helpers import log_entries
 from tests.crawler.test_resume import fetch_key, final_keys
 

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from moha_migrate.profile import load_profile
-from replica.server import ReplicaServer
-from replica.site import Site
 from crawler.rules import load_rules
 from crawler.state import prepare_resume
 from crawler.traps import frontier_key
-
+from moha_migrate.profile import load_profile
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.crawler.helpers import log_entries, warc_records
 
 RULES = load_rules(load_profile())

@@ -3,9 +3,9 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moha_migrate.profile import load_profile
 from crawler.rules import load_rules
 from crawler.traps import clean_link, frontier_key, judge_link
+from moha_migrate.profile import load_profile
 
 RULES = load_rules(load_profile())
 
