@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from moha_migrate.jsonl import iter_records  # noqa: E402
-from replica.site import Site  # noqa: E402
-from transform.accuracy import AccuracyReport, score_records  # noqa: E402
-from transform.pipeline import transform_warcs  # noqa: E402
+from moha_migrate.jsonl import iter_records
+from replica.site import Site
+from transform.accuracy import AccuracyReport, score_records
+from transform.pipeline import transform_warcs
 
 
 def produce(site: Site, work: Path, use_crawler: bool) -> tuple[Path, str]:

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.reader import iter_responses  # noqa: E402
-from replica.site import Site  # noqa: E402
-from tests.transform.warcs import write_capture  # noqa: E402
-from transform.pipeline import TransformOptions, transform_warcs  # noqa: E402
+from archive.reader import iter_responses
+from replica.site import Site
+from tests.transform.warcs import write_capture
+from transform.pipeline import TransformOptions, transform_warcs
 
 
 def capture(articles: int, skin: str, where: Path) -> Path:

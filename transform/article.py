@@ -22,7 +22,17 @@ from moha_migrate.profile import SiteProfile
 from moha_migrate.records import Article, Attachment, Image, Provenance
 from moha_migrate.urls import is_site_url, normalize_url
 from transform.body import collect_body, file_links, lowest_common_ancestor
-from transform.boilerplate import OLDER_NEWS, folded_texts, RELATED_NEWS, find_footer, find_heading, find_toolbar, fold, precedes, section_links
+from transform.boilerplate import (
+    OLDER_NEWS,
+    RELATED_NEWS,
+    find_footer,
+    find_heading,
+    find_toolbar,
+    fold,
+    folded_texts,
+    precedes,
+    section_links,
+)
 from transform.classify import Classification
 from transform.item import ExtractedItem, NotAnItem
 from transform.media import file_name, sniff_mime

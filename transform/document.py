@@ -25,7 +25,7 @@ from transform.classify import Classification
 from transform.dates import parse_vn_date
 from transform.item import ExtractedItem, NotAnItem
 from transform.media import file_name, sniff_mime
-from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, ParsedPage, clean_text, text_of, texts_of
+from transform.tree import BLOCK_TAGS, INVISIBLE_TAGS, ParsedPage, clean_text, text_of
 
 log = logging.getLogger(__name__)
 

@@ -158,7 +158,7 @@ def _guess(body: bytes) -> str | None:
     return _codec_name(match.encoding) if match is not None else None
 
 
-_C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+_C0_CONTROLS = dict.fromkeys([*range(9), 11, 12, *range(14, 32)])
 
 
 _C0_FOUND = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -226,7 +226,7 @@ def transform_warcs(
             except RecursionError:
                 error_log.write(resp.warc_file, resp.offset, resp.url, "markup nested too deep")
                 skipped = None
-            except Exception as exc:  # noqa: BLE001 - one page's bug must not lose the others: error line + traceback in the log
+            except Exception as exc:
                 log.exception("unexpected failure on %s", resp.url)
                 error_log.write(resp.warc_file, resp.offset, resp.url, f"unexpected {type(exc).__name__}: {exc}")
                 skipped = None

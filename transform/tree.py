@@ -112,7 +112,7 @@ def _repair_text(root: etree._Element, codec: str) -> int:
 
 
 _LEGACY_FONT = re.compile(r"\.vn[a-z]|vni[- ]", re.IGNORECASE)
-_C0_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+_C0_CONTROLS = dict.fromkeys([*range(9), 11, 12, *range(14, 32)])
 
 
 _C0_FOUND = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

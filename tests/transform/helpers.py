@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from archive.reader import CapturedResponse
 from moha_migrate.urls import normalize_url
@@ -23,5 +23,5 @@ def captured(site, url: str, *, body: bytes | None = None, status: int | None = 
         content_type=header.split(";", 1)[0].strip().lower(), charset=charset, body=data,
         sha256=hashlib.sha256(data).hexdigest(), size=len(data), head=data[:4096], warc_file="test.warc.gz",
         offset=0, record_id="<urn:uuid:00000000-0000-0000-0000-000000000000>",
-        payload_digest="sha1:AAAA", captured_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        payload_digest="sha1:AAAA", captured_at=datetime(2026, 1, 1, tzinfo=UTC),
     )

@@ -32,12 +32,6 @@ def test_valid_utf8_wins_over_a_wrong_header() -> None:
     assert TEXT in decoded.text and decoded.codec == "utf-8"
 
 
-def page_bytes(body: bytes, meta: str = "utf-8") -> bytes:
-    """A page whose body is given as raw bytes (legacy runs, code-page text)."""
-    head, tail = page("@@", meta).encode("ascii", "xmlcharrefreplace").split(b"@@")
-    return head + body + tail
-
-
 def test_valid_utf8_wins_over_a_stale_meta() -> None:
     decoded = decode_page(page(TEXT, meta="windows-1252").encode("utf-8"), "utf-8")
     assert decoded.codec == "utf-8"

@@ -8,13 +8,13 @@ import pytest
 
 from moha_migrate.profile import load_profile
 from moha_migrate.records import Article, Document, Page, has_mojibake, is_nfc
+from tests.transform.helpers import captured
 from transform.article import extract_article, parse_credit
 from transform.classify import UrlRules, classify_url
 from transform.document import extract_document
 from transform.item import ExtractedItem, NotAnItem
 from transform.page import extract_page
 from transform.tree import parse_page
-from tests.transform.helpers import captured
 
 PROFILE = load_profile()
 RULES = UrlRules.from_profile(PROFILE)
@@ -118,8 +118,8 @@ def _unseen_skin(page: bytes) -> bytes:
     page = re.sub(rb'\s(?:id|class)\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)', b"", page)
     page = re.sub(rb"<div(\s[^>]*)?>", b"<table><tr><td>", page)
     page = page.replace(b"</div>", b"</td></tr></table>")
-    page = re.sub(rb"<h1>(.*?)</h1>", rb"<p><span><b>\1</b></span></p>", page, flags=re.S)
-    page = re.sub(rb"<h3>(.*?)</h3>", rb"<p><strong>\1</strong></p>", page, flags=re.S)
+    page = re.sub(rb"<h1>(.*?)</h1>", rb"<p><span><b>\1</b></span></p>", page, flags=re.DOTALL)
+    page = re.sub(rb"<h3>(.*?)</h3>", rb"<p><strong>\1</strong></p>", page, flags=re.DOTALL)
     page = re.sub(rb"<ul>|</ul>", b"", page).replace(b"<li>", b"<p>").replace(b"</li>", b"</p>")
     return page
 
@@ -148,7 +148,7 @@ def test_markup_never_seen_still_extracts(quirk: str, replica_site, truth) -> No
 def _document_as_paragraphs(page: bytes) -> bytes:
     """The attribute table rewritten as `<p><b>Label:</b> value</p>` lines, ids and classes gone."""
     page = re.sub(rb'\s(?:id|class|width|bgcolor)\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)', b"", page)
-    page = re.sub(rb"<tr><td>(?:<b>)?([^<]*?):?(?:</b>)?</td><td>(.*?)</td></tr>", rb"<p><b>\1:</b> \2</p>", page, flags=re.S)
+    page = re.sub(rb"<tr><td>(?:<b>)?([^<]*?):?(?:</b>)?</td><td>(.*?)</td></tr>", rb"<p><b>\1:</b> \2</p>", page, flags=re.DOTALL)
     return re.sub(rb"</?table[^>]*>", b"", page)
 
 

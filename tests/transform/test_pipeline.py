@@ -8,9 +8,9 @@ import pytest
 
 from moha_migrate.jsonl import iter_records
 from moha_migrate.records import Article, Media
+from tests.transform.warcs import write_capture
 from transform.accuracy import AccuracyReport, score_records
 from transform.pipeline import TransformResult, transform_warcs
-from tests.transform.warcs import write_capture
 
 
 def assert_accepted(report: AccuracyReport, result: TransformResult) -> None:
@@ -89,7 +89,7 @@ def test_page_matching_no_template_falls_back_and_is_flagged(tmp_path: Path) -> 
         f"tin tức và thủ tục hành chính theo từng chuyên mục của Bộ.</p>" for i in range(8)
     )
     page = (f"<html><head><title>Sơ đồ cổng thông tin</title></head><body><div id='nav'><a href='/'>Trang chủ</a></div>"
-            f"<div><h2>Sơ đồ cổng thông tin</h2>{paragraphs}</div></body></html>").encode("utf-8")
+            f"<div><h2>Sơ đồ cổng thông tin</h2>{paragraphs}</div></body></html>").encode()
     warc = tmp_path / "odd.warc.gz"
     with warc.open("wb") as fh:
         CaptureWriter(fh).write("http://moha.gov.vn/SoDoWebsite.aspx", 200, "OK", [("Content-Type", "text/html; charset=utf-8")], page)

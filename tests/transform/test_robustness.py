@@ -20,11 +20,11 @@ from moha_migrate.errors import TransformError
 from moha_migrate.jsonl import iter_records
 from moha_migrate.profile import load_profile
 from moha_migrate.vncodecs import encode_tcvn3
+from tests.transform.helpers import captured
+from tests.transform.warcs import CaptureWriter, write_capture
 from transform.classify import UrlRules
 from transform.merge import ItemSet
 from transform.pipeline import TransformOptions, transform_response, transform_warcs
-from tests.transform.helpers import captured
-from tests.transform.warcs import CaptureWriter, write_capture
 
 OPTIONS = TransformOptions()
 RULES = UrlRules.from_profile(OPTIONS.profile)
