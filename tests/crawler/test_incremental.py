@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,5 +55,8 @@ def test_second_crawl_revisits_unchanged_and_captures_changed(tmp_path: Path, re
         # every revisit points at a record that holds the bytes: in the earlier crawl or this one
         assert refers in earlier or refers in records, entry["url"]
     assert profiles == {"identical-payload-digest", "server-not-modified"}
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, sorted((out / "warc").iterdir()))],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert check.returncode == 0, check.stdout[-2000:]
     # the links of pages answered 304 were still followed: the crawl reached as much as the first
     assert result.pages >= len([e for e in log_entries(replica_crawl.dir, "fetch") if e["final"]]) - 5
