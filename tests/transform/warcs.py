@@ -6,6 +6,7 @@ small hand-made captures (mutated pages, truncated files)."""
 from __future__ import annotations
 
 import gzip
+import html
 import hashlib
 import io
 import re
@@ -72,7 +73,7 @@ def crawl_site(site, limit: int = 5000, start: Iterable[str] = ("http://moha.gov
                     href = m.group(1).decode("utf-8")
                 except UnicodeDecodeError:
                     href = m.group(1).decode("latin-1")
-                targets.append(urljoin(url, href.replace("&amp;", "&")))
+                targets.append(urljoin(url, html.unescape(href)))  # &amp; and &#7897; in legacy pages
         for target in targets:
             parts = urlsplit(target)
             if parts.scheme != "http" or (parts.hostname or "") not in SITE_HOSTS or _NOT_POLITE.search(parts.path):
