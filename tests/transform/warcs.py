@@ -6,8 +6,8 @@ small hand-made captures (mutated pages, truncated files)."""
 from __future__ import annotations
 
 import gzip
-import html
 import hashlib
+import html
 import io
 import re
 from base64 import b32encode
