@@ -78,6 +78,7 @@ class WarcFileWriter:
         self.fsync = fsync
         self.tag = f"{os.getpid()}~{socket.gethostname()}"
         self._fh = None
+        self._warcinfo_id = ""
         self._name = ""
         self._path: Path | None = None
         self.files_written: list[str] = []
@@ -97,8 +98,9 @@ class WarcFileWriter:
                   "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                   **self.warcinfo_fields}
         block = "".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode("utf-8")
+        self._warcinfo_id = new_record_id()
         self._write_record(
-            [("WARC-Type", "warcinfo"), ("WARC-Record-ID", new_record_id()),
+            [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._warcinfo_id),
              ("WARC-Date", warc_date(datetime.now(UTC))), ("WARC-Filename", self._name),
              ("Content-Type", "application/warc-fields")],
             [block],
@@ -161,7 +163,8 @@ class WarcFileWriter:
         offset = self._fh.tell()
         compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         record_id = next(v for k, v in headers if k == "WARC-Record-ID")
-        all_headers = headers + [("WARC-Block-Digest", block_digest), ("Content-Length", str(length))]
+        all_headers = headers + [("WARC-Warcinfo-ID", self._warcinfo_id), ("WARC-Block-Digest", block_digest),
+                                 ("Content-Length", str(length))]
         out = self._fh
         out.write(compressor.compress(StatusAndHeaders("WARC/1.1", all_headers, protocol="").to_bytes(encoding="utf-8")))
         out.write(compressor.compress(head))
@@ -181,7 +184,7 @@ class WarcFileWriter:
     def write_block(self, headers: list[tuple[str, str]], block: list[bytes]) -> WrittenRecord:
         """Write a record whose (small) block is given whole."""
         self._ensure_open()
-        return self._write_record(headers, block)
+        return self._write_record(headers + [("WARC-Warcinfo-ID", self._warcinfo_id)], block)
 
     @property
     def current_file(self) -> str:

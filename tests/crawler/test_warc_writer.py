@@ -38,6 +38,9 @@ def test_records_read_back_and_pass_warcio_check(tmp_path: Path) -> None:
     assert [r[0] for r in records] == ["warcinfo", "response"]
     assert {r[1] for r in records} == {"WARC/1.1"}
     assert records[1][2] == rid and records[1][3] == b"0123456789"
+    with open(path, "rb") as fh:
+        info, response = list(ArchiveIterator(fh))[:2]
+        assert response.rec_headers.get_header("WARC-Warcinfo-ID") == info.rec_headers.get_header("WARC-Record-ID")
     assert b"software: moha-migrate test" in records[0][3]
     check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", str(path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
