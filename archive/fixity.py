@@ -127,7 +127,8 @@ def _verify_file(path: Path, result: VerifyResult, seen: dict[str, _Seen],
         if damage is None:
             break
         problem(damage.offset, None, "damaged", damage.reason)
-        start = find_next_record(path, damage.offset, is_gzip=damage.is_gzip)
+        # always move forward: damage reported before `start` must not send the check back to it
+        start = find_next_record(path, max(damage.offset, start), is_gzip=damage.is_gzip)
         if start is not None:
             problem(damage.offset, None, "damaged", f"skipped {start - damage.offset} byte(s); checking on from {start}")
     if counts["warcinfo"] == 0 and counts["records"]:

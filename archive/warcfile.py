@@ -122,7 +122,7 @@ class WarcFile:
 
     def _check_tail(self, fh: Any, size: int) -> None:
         if self.records_read == 0:
-            raise WarcDamaged(self.path, 0, "no WARC record could be read (not a WARC file or cut short)")
+            raise WarcDamaged(self.path, self.start, "no WARC record could be read (not a WARC file or cut short)")
         if self._end >= size:
             return
         fh.seek(self._end)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -112,8 +114,25 @@ class ResumePlan:
     next_serial: int = 0
 
 
-def recover_open_warcs(warc_dir: Path, partial_dir: Path, entries: list[dict[str, Any]]) -> tuple[int, list[str]]:
-    """Cut each `.open` WARC back to its last logged record, rename it; return (bytes cut, files)."""
+def is_dead_writer(name: str) -> bool:
+    """True when a WARC name's `<pid>~<host>` tag is a process of this host that no longer runs."""
+    tag = name.split(".warc", 1)[0].rsplit("-", 1)[-1]
+    pid, _, host = tag.partition("~")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def recover_open_warcs(warc_dir: Path, partial_dir: Path, entries: list[dict[str, Any]],
+                       only: Any = None) -> tuple[int, list[str]]:
+    """Cut each `.open` WARC (those `only(name)` accepts) back to its last logged record and rename
+    it; return (bytes cut, files recovered)."""
     ends: dict[str, int] = {}
     for e in entries:
         if e.get("warc") and e.get("end"):
@@ -122,6 +141,8 @@ def recover_open_warcs(warc_dir: Path, partial_dir: Path, entries: list[dict[str
     recovered: list[str] = []
     for path in sorted(warc_dir.glob("*" + OPEN_SUFFIX)):
         name = path.name[: -len(OPEN_SUFFIX)]
+        if only is not None and not only(name):
+            continue
         partial_dir.mkdir(parents=True, exist_ok=True)
         size = path.stat().st_size
         end = ends.get(name)

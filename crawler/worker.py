@@ -22,7 +22,7 @@ from crawler.crawllog import iter_crawl_log
 from crawler.dedup import DigestIndex, RedisDigestIndex
 from crawler.rules import load_rules
 from crawler.settings import CrawlOptions, scrapy_settings
-from crawler.state import prepare_resume
+from crawler.state import is_dead_writer, prepare_resume, recover_open_warcs
 from moha_migrate.console import setup_logging
 from moha_migrate.profile import load_profile
 
@@ -103,6 +103,14 @@ def run_worker(opts: CrawlOptions) -> int:
         index.load_crawl_log(plan.log_entries)
         settings["MOHA_FIRST_SERIAL"] = plan.next_serial
     elif opts.redis_url:
+        # Another worker of this host may have been killed: make its open WARC valid (the shared
+        # crawl log says where its last record ends). Its in-flight requests are lost to the
+        # shared queue (a scrapy-redis limit); rerun the crawl with --previous to fill such gaps.
+        entries = list(iter_crawl_log(opts.out / "crawl.log"))
+        trimmed, recovered = recover_open_warcs(opts.out / "warc", opts.out / "state" / "partial", entries,
+                                                only=is_dead_writer)
+        if recovered:
+            log.warning("recovered %d WARC(s) of dead workers (%d bytes cut)", len(recovered), trimmed)
         settings["MOHA_FIRST_SERIAL"] = 0
     else:
         settings["MOHA_FIRST_SERIAL"] = 0

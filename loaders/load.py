@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from queue import Empty, Full, Queue
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
@@ -291,24 +293,106 @@ def _iter_batches(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
         yield batch
 
 
+@dataclass
+class _Prepared:
+    """One batch read, hashed, matched against lines loaded before, and the rest parsed."""
+
+    number: int
+    lines: list[tuple[int, str]]
+    line_hashes: dict[int, str]
+    known: dict[str, tuple[int, str, str]]
+    parsed: list[tuple[int, str, ParsedLine, str]]
+    """(line number, raw line, parsed line, content hash) of the lines not loaded before."""
+
+
+_DONE = object()
+
+
+def _prepare_batch(number: int, batch: list[tuple[int, str]], engine: Engine | None) -> _Prepared:
+    """The CPU-heavy half of a batch (hashing, JSON, validation); reads the database, never writes."""
+    line_hashes = {n: hashlib.sha256(raw.strip().encode("utf-8")).hexdigest() for n, raw in batch}
+    known: dict[str, tuple[int, str, str]] = {}
+    if engine is not None:
+        with engine.connect() as conn:
+            known = _known_lines(conn, list(line_hashes.values()))
+    parsed = []
+    for n, raw in batch:
+        if line_hashes[n] not in known:
+            line, content_key = _parse(raw, n)
+            parsed.append((n, raw, line, content_key))
+    return _Prepared(number, batch, line_hashes, known, parsed)
+
+
+def _iter_prepared(engine: Engine | None, path: Path, batch_size: int, pipelined: bool) -> Iterator[_Prepared]:
+    """Prepared batches in file order. Pipelined, a reader thread prepares the next batches while
+    the caller writes this one: parsing is Python work and the writes wait on the database (the
+    drivers release the GIL), so the two overlap. Lines the writer commits meanwhile may be parsed
+    instead of skipped; the writer's duplicate check treats both paths alike."""
+    if not pipelined:
+        for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
+            yield _prepare_batch(number, batch, engine)
+        return
+    queue: Queue[object] = Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
+                item = _prepare_batch(number, batch, engine)
+                while not stop.is_set():
+                    try:
+                        queue.put(item, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer thread, which re-raises it
+            queue.put(exc)
+
+    reader = threading.Thread(target=produce, name="load-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, _Prepared)
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+        reader.join()
+
+
 def _run_batches(
     engine: Engine, path: Path, ctx: _Context, batch_size: int, hook: BatchHook | None, show_progress: bool
 ) -> None:
     result = ctx.result
+    reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
+    pipelined = not (engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"))
     with progress("load", total=None, enabled=show_progress) as bar:
-        for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
+        for prepared in _iter_prepared(reads, path, batch_size, pipelined):
+            number, batch = prepared.number, prepared.lines
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:
                 if ctx.dry_run and not ctx.schema_ready:
-                    _load_batch(None, batch, ctx)  # nothing to compare with: never touch (or create) the database
+                    _load_batch(None, prepared, ctx)
                 elif ctx.dry_run:
                     with engine.connect() as conn:
-                        _load_batch(conn, batch, ctx)
+                        _load_batch(conn, prepared, ctx)
                 else:
                     with engine.begin() as conn:
                         if number & (number - 1) == 0:  # batches 1, 2, 4, 8, ...: the tables doubled
                             content.refresh_statistics(conn)
-                        _load_batch(conn, batch, ctx)
+                        _load_batch(conn, prepared, ctx)
                         if hook is not None:
                             hook(number)
             except (DBAPIError, SQLAlchemyError) as exc:
@@ -340,17 +424,14 @@ def _batch_failed(
 # -------------------------------------------------------------------------------- one batch
 
 
-def _load_batch(conn: Connection | None, batch: list[tuple[int, str]], ctx: _Context) -> None:
+def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> None:
     result = ctx.result
     failures: list[_Failure] = []
-    line_hashes = {number: hashlib.sha256(raw.strip().encode("utf-8")).hexdigest() for number, raw in batch}
-    known = _known_lines(conn, list(line_hashes.values())) if ctx.schema_ready else {}
-    to_parse: list[tuple[int, str]] = []
+    line_hashes, known = prepared.line_hashes, prepared.known
     status_fixes: list[int] = []
-    for number, raw in batch:
+    for number, raw in prepared.lines:
         hit = known.get(line_hashes[number])
         if hit is None:
-            to_parse.append((number, raw))
             continue
         map_id, key, status = hit
         first = ctx.seen.setdefault(key, number)
@@ -362,8 +443,7 @@ def _load_batch(conn: Connection | None, batch: list[tuple[int, str]], ctx: _Con
             status_fixes.append(map_id)
 
     pending: list[_Pending] = []
-    for number, raw in to_parse:
-        parsed, content = _parse(raw, number)
+    for number, raw, parsed, content in prepared.parsed:
         if parsed.error is not None:
             failures.append(_failure_from(parsed.error, raw))
             continue

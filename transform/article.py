@@ -36,7 +36,7 @@ from transform.boilerplate import (
 from transform.classify import Classification
 from transform.item import ExtractedItem, NotAnItem
 from transform.media import file_name, sniff_mime
-from transform.tree import ParsedPage, clean_text, text_of, texts_of
+from transform.tree import ParsedPage, clean_text, iter_paragraphs, text_of, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +107,17 @@ def _natural_case(key: str, title: str) -> str | None:
 def find_headline(root: etree._Element, after: etree._Element | None) -> tuple[etree._Element, str] | None:
     """The headline element and the headline in natural case, or None.
 
-    The headline is the first body element whose text is the page `<title>` (or one of its parts
-    around ` - `, ` | `): that gives its natural case even when a `.VnTimeH` heading shows it in
-    capitals. Failing that, the first h1-h3 after `after` (the toolbar), when given.
+    The headline is the body element whose text is the page `<title>`, or the longest of its
+    parts around ` - `, ` | ` (the other part is the site's name): that gives its natural case
+    even when a `.VnTimeH` heading shows it in capitals. When the `<title>` names no element (a
+    generic or missing title), it is the heading, or else the short block, next to `after` (the
+    toolbar line), as every article template put the headline right before or after it.
     """
     page_title = _page_title(root)
     folded_title = fold(page_title)
+    best: tuple[int, etree._Element, str] | None = None
     for snippet, _text, owner in folded_texts(root):
-        if owner.tag in ("a", "title", "option"):
-            continue
-        if len(snippet) <= 3 or snippet not in folded_title:
+        if owner.tag in ("a", "title", "option") or len(snippet) <= 3 or snippet not in folded_title:
             continue
         candidate: etree._Element | None = owner
         for _ in range(3):  # the text may be split over inline children (<b>, <font>)
@@ -125,16 +126,53 @@ def find_headline(root: etree._Element, after: etree._Element | None) -> tuple[e
             shown = text_of(candidate)
             natural = _natural_case(fold(shown), page_title)
             if natural is not None:
-                return candidate, shown if natural.isupper() and not shown.isupper() else natural
+                if best is None or len(natural) > best[0]:
+                    best = (len(natural), candidate, shown if natural.isupper() and not shown.isupper() else natural)
+                break
             if len(shown) > len(page_title):
                 break
             candidate = candidate.getparent()
+    if best is not None and (after is None or best[0] > _SITE_NAME_MAX):
+        return best[1], best[2]
     if after is None:
         return None
-    for el in root.iter("h1", "h2", "h3"):
-        if precedes(root, after, el) and text_of(el):
-            return el, text_of(el)
+    return _headline_near(after)
+
+
+_SITE_NAME_MAX = 20
+"""A <title> part this short that is all that matched is the site's name, not a headline."""
+_HEADLINE_MAX = 250
+
+
+def _headline_near(toolbar: etree._Element) -> tuple[etree._Element, str] | None:
+    """The headline next to the toolbar line: a heading among the blocks just before and after it,
+    else the short, link-free block right before it (tables skins) or right after it."""
+    box = toolbar.getparent()
+    while box is not None and box.getparent() is not None and len(text_of(box)) < 500:
+        box = box.getparent()
+    if box is None:
+        return None
+    blocks = [(el, text) for el, text in iter_paragraphs(box) if text]
+    at = next((i for i, (el, _) in enumerate(blocks) if el is toolbar or _contains(toolbar, el) or _contains(el, toolbar)), None)
+    if at is None:
+        return None
+    near = [blocks[i] for i in (at - 1, at + 1) if 0 <= i < len(blocks)]
+    for el, text in near:
+        if el.tag in ("h1", "h2", "h3") and len(text) <= _HEADLINE_MAX:
+            return el, text
+    for el, text in near:
+        if len(text) <= _HEADLINE_MAX and not text.endswith(".") and not any(a.get("href") for a in el.iter("a")):
+            return el, text
     return None
+
+
+def _contains(ancestor: etree._Element, el: etree._Element) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
 
 
 UNKNOWN_CATEGORY = "khong-ro"

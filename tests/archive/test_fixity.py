@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from archive.fixity import verify_warcs
 from archive.index import parse_cdxj_line, write_index
 from tests.archive.conftest import write_sample
@@ -157,3 +159,23 @@ def test_unsorted_index_is_reported_once(sample_dir: Path, tmp_path: Path) -> No
     problems = verify_warcs([warc], index=index).problems
     assert [p.what.split(":")[0] for p in problems] == ["index.cdxj line 2"]
     assert "not sorted" in problems[0].what
+
+
+@pytest.mark.parametrize("name", ["sample-a.warc.gz", "sample-b.warc"])
+def test_random_damage_never_escapes_as_an_exception(sample_dir: Path, tmp_path: Path, name: str) -> None:
+    data = (sample_dir / name).read_bytes()
+    rng = random.Random(20261125)
+    for case in range(40):
+        damaged = bytearray(data)
+        if case % 2:
+            cut = rng.randrange(1, len(data) - 1)
+            damaged = damaged[:cut]
+        for _ in range(rng.randrange(1, 4)):
+            pos = rng.randrange(len(damaged))
+            damaged[pos] = rng.randrange(256)
+        path = tmp_path / f"{case}-{name}"
+        path.write_bytes(bytes(damaged))
+        result = verify_warcs([path])  # must return, whatever the bytes
+        if case % 2:  # a cut at a record boundary is no damage, but it leaves a request without its response
+            assert result.problems, case
+        path.unlink()

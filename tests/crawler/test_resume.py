@@ -117,3 +117,22 @@ def test_prepare_resume_trims_an_unlogged_tail_and_lists_pending(tmp_path: Path)
     assert plan.seen == {"k-a"}  # k-b goes through the dupefilter again when re-issued
     assert [e["key"] for e in plan.reparse] == ["k-a"]  # fetched but its links were never journalled
     assert (out / "crawl.log").read_text().count("\n") == 1
+
+
+def test_only_dead_workers_open_warcs_are_recovered(tmp_path: Path) -> None:
+    import socket
+
+    from crawler.state import is_dead_writer, recover_open_warcs
+
+    host = socket.gethostname()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    member = gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n")
+    names = {f"MOHA-20260101000000000-00000-{dead.pid}~{host}.warc.gz": "dead",
+             f"MOHA-20260101000000000-00000-{os.getpid()}~{host}.warc.gz": "alive"}
+    for name in names:
+        (tmp_path / (name + ".open")).write_bytes(member + member[:9])
+    entries = [{"warc": name, "end": len(member)} for name in names]
+    trimmed, recovered = recover_open_warcs(tmp_path, tmp_path / "partial", entries, only=is_dead_writer)
+    assert [names[n] for n in recovered] == ["dead"] and trimmed == 9
+    assert sorted(p.name.endswith(".open") for p in tmp_path.glob("MOHA-*")) == [False, True]

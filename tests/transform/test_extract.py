@@ -166,3 +166,17 @@ def test_document_labels_inline_still_extract(skin: str, replica_site, replica_t
         for name in ("number", "doc_type", "issuer", "signer", "issued_on", "effective_on", "expired_on", "status", "field", "abstract"):
             assert getattr(got.record, name) == getattr(want, name), f"DocID {doc_id}/{skin}: {name}"
         assert [a.url for a in got.record.attachments] == [a.url for a in want.attachments]
+
+
+@pytest.mark.parametrize("skin", ["classic", "tables"])
+@pytest.mark.parametrize("title", [b"<title>B&#7897; N&#7897;i v&#7909;</title>", b""])
+def test_headline_without_a_useful_page_title(skin: str, title: bytes, replica_site, replica_tables, truth) -> None:
+    """A generic or missing <title>: the headline is the block next to the toolbar line."""
+    site = replica_site if skin == "classic" else replica_tables
+    url = site.quirk_urls()["alias-www"][0]
+    body = re.sub(rb"<title>.*?</title>", title, captured(site, url).body, flags=re.DOTALL)
+    resp = captured(site, url, body=body)
+    page = parse_page(resp.body, resp.charset, resp.url)
+    got = extract_article(page, classify_url(resp.url, RULES), resp, PROFILE, RULES.soft_404)
+    want = truth[got.key]
+    assert (got.record.title, got.record.lead, got.record.body_text) == (want.title, want.lead, want.body_text)
