@@ -760,6 +760,7 @@ class Catalog:
                     return ref
         return None
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - pure in the site's knobs; a scan of every document
     def _documents_of_year(self, year: int) -> range:
         """The documents issued in `year` (issue dates grow with d, so they are one range)."""
         ds = [d for d in range(self.documents_count) if self._doc_issued(d).year == year]

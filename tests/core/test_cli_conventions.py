@@ -18,7 +18,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def iter_commands(group: click.Group, prefix: str = ""):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             yield from iter_commands(command, path + " ")
