@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from loaders import schema
 from loaders.rows import (
@@ -32,6 +33,29 @@ IN_CHUNK = 900
 def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def matching(conn: Connection, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """WHERE clauses that together match `column` against every one of `values`, in as few
+    queries as the database allows.
+
+    PostgreSQL takes the whole list as one array parameter (`= ANY(...)`) and SQLite as one JSON
+    parameter (`IN (SELECT value FROM json_each(...))`): one query per batch and nothing to render
+    per value (SQLAlchemy rendering, and psycopg re-parsing, 900-value IN lists cost more than the
+    lookups themselves). MariaDB gets `IN (...)` lists of at most IN_CHUNK values.
+    """
+    values = list(values)
+    if not values:
+        return
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        yield column == any_(literal(values, ARRAY(column.type)))
+    elif dialect == "sqlite":
+        listed = func.json_each(json.dumps(values, ensure_ascii=False)).table_valued("value")
+        yield column.in_(select(listed.c.value))
+    else:
+        for part in chunks(values):
+            yield column.in_(part)
 
 
 def category_ids(conn: Connection) -> dict[str, int]:
@@ -76,8 +100,8 @@ def is_psycopg(conn: Connection) -> bool:
 def ids_by(conn: Connection, unique_column: Any, id_column: Any, values: Sequence[str]) -> list[int]:
     """The ids of the rows whose unique column holds `values`, in the order of `values`."""
     found: dict[str, int] = {}
-    for part in chunks(list(values)):
-        found.update((v, i) for v, i in conn.execute(select(unique_column, id_column).where(unique_column.in_(part))))
+    for clause in matching(conn, unique_column, values):
+        found.update((v, i) for v, i in conn.execute(select(unique_column, id_column).where(clause)))
     return [found[v] for v in values]
 
 
@@ -163,8 +187,8 @@ def read_records(conn: Connection, map_rows: Sequence[Mapping[str, Any]]) -> dic
         table = schema.CONTENT_TABLES[kind]
         dest_ids = [row["dest_id"] for row in rows]
         mains: dict[int, Mapping[str, Any]] = {}
-        for part in chunks(dest_ids):
-            for main in conn.execute(select(table).where(table.c.id.in_(part))).mappings():
+        for clause in matching(conn, table.c.id, dest_ids):
+            for main in conn.execute(select(table).where(clause)).mappings():
                 mains[main["id"]] = main
         children = _children(conn, kind, dest_ids)
         for row in rows:
@@ -187,8 +211,8 @@ def _children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> dict[str,
     for name, column in KIND_CHILD_TABLES[kind]:
         table = TABLES[name]
         by_parent: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-        for part in chunks(list(dest_ids)):
-            for row in conn.execute(select(table).where(table.c[column].in_(part))).mappings():
+        for clause in matching(conn, table.c[column], dest_ids):
+            for row in conn.execute(select(table).where(clause)).mappings():
                 by_parent[row[column]].append(row)
         for rows in by_parent.values():
             rows.sort(key=lambda r: r["position"])

@@ -548,9 +548,9 @@ def _parse(raw: str, number: int) -> tuple[ParsedLine, str]:
 
 def _known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
     out: dict[str, tuple[int, str, str]] = {}
-    for part in content.chunks(hashes):
+    for clause in content.matching(conn, ID_MAP.c.line_hash, hashes):
         stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
-            ID_MAP.c.line_hash.in_(part), ID_MAP.c.dest_id.is_not(None)
+            clause, ID_MAP.c.dest_id.is_not(None)
         )
         for line_hash, map_id, key, status in conn.execute(stmt):
             out[line_hash] = (map_id, key, status)
@@ -559,8 +559,8 @@ def _known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, st
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
-    for part in content.chunks(keys):
-        for row in conn.execute(select(ID_MAP).where(ID_MAP.c.source_key.in_(part))).mappings():
+    for clause in content.matching(conn, ID_MAP.c.source_key, keys):
+        for row in conn.execute(select(ID_MAP).where(clause)).mappings():
             out[row["source_key"]] = dict(row)
     return out
 
@@ -568,8 +568,8 @@ def _existing(conn: Connection, keys: list[str]) -> dict[str, Mapping[str, Any]]
 def _paths_taken(conn: Connection, items: list[_Pending], ctx: _Context) -> dict[str, tuple[int, str]]:
     out: dict[str, tuple[int, str]] = {}
     paths = sorted({p.path for p in items})
-    for part in content.chunks(paths):
-        stmt = select(ID_MAP.c.dest_path, ID_MAP.c.id, ID_MAP.c.source_url).where(ID_MAP.c.dest_path.in_(part))
+    for clause in content.matching(conn, ID_MAP.c.dest_path, paths):
+        stmt = select(ID_MAP.c.dest_path, ID_MAP.c.id, ID_MAP.c.source_url).where(clause)
         for path, map_id, url in conn.execute(stmt):
             out[path] = (map_id, url)
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from loaders import schema
-from loaders.content import bulk_insert, chunks
+from loaders.content import bulk_insert, chunks, matching
 from loaders.rows import OldUrlKeys
 
 REDIRECTS = schema.Redirect.__table__
@@ -86,10 +86,10 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
         else:
             losers.append(cand)
     existing: dict[str, tuple[int, str, int, str, str]] = {}
-    for part in chunks(list(chosen)):
+    for clause in matching(conn, REDIRECTS.c.url_key, list(chosen)):
         stmt = select(
             REDIRECTS.c.url_key, REDIRECTS.c.id, REDIRECTS.c.origin, REDIRECTS.c.map_id, REDIRECTS.c.new_path, REDIRECTS.c.old_url
-        ).where(REDIRECTS.c.url_key.in_(part))
+        ).where(clause)
         for key, rid, origin, map_id, path, old_url in conn.execute(stmt):
             existing[key] = (rid, origin, map_id, path, old_url)
     inserts, takeovers = [], []

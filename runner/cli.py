@@ -50,4 +50,5 @@ def run_command(ctx: click.Context, workdir: Path, db_url: str | None, proxy: st
     with progress("migration", total=len(STAGES), enabled=not quiet) as bar:
         # A stage starting means the one before it finished.
         result = run_migration(opts, on_stage=lambda name: bar.advance(0 if name == STAGES[0] else 1, status=name))
+        bar.advance(len(STAGES) - bar.done, status="done")  # the last stage finished with the run
     emit_summary(result.summary(), as_json)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from moha_migrate.errors import RecordError
 from moha_migrate.jsonl import dumps_record, iter_lines, iter_records, write_records
 from moha_migrate.records import (
+    MOJIBAKE_MARKERS,
     VN_TZ,
     Article,
     Attachment,
@@ -174,3 +175,20 @@ def test_any_vietnamese_text_round_trips_and_is_never_mojibake(title: str, body:
     assert not has_mojibake(title)
     record = make_article(title=title, body_text=body)
     assert record_from_dict(json.loads(dumps_record(record))) == record
+
+
+LATIN_AND_VIETNAMESE = st.text(
+    alphabet=st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x24F), st.sampled_from(list("ạảấầẩẫậắằẳẵặ\ufffd"))),
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=LATIN_AND_VIETNAMESE)
+def test_fast_mojibake_check_agrees_with_the_marker_pattern(text: str) -> None:
+    assert has_mojibake(text) == bool(MOJIBAKE_MARKERS.search(text))
+
+
+@pytest.mark.parametrize("shown", ["C¸c tØnh", "Boä Noäi vuï", "Bá»™ Ná»™i vá»¥", "Ã\u00a0", "Æ°", "\u0081", "x\ufffdy"])
+def test_known_mojibake_is_caught(shown: str) -> None:
+    assert has_mojibake(shown) and MOJIBAKE_MARKERS.search(shown)
