@@ -378,6 +378,7 @@ def _run_batches(
     result = ctx.result
     reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
     pipelined = not (engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"))
+    written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
     with progress("load", total=None, enabled=show_progress) as bar:
         for prepared in _iter_prepared(reads, path, batch_size, pipelined):
             number, batch = prepared.number, prepared.lines
@@ -390,8 +391,12 @@ def _run_batches(
                         _load_batch(conn, prepared, ctx)
                 else:
                     with engine.begin() as conn:
-                        if number & (number - 1) == 0:  # batches 1, 2, 4, 8, ...: the tables doubled
+                        written = result.inserted + result.updated
+                        if number & (number - 1) == 0 and written > written_at_refresh:
+                            # batches 2, 4, 8, ... after writes: the tables may have doubled (a
+                            # no-change rerun writes nothing and has nothing to re-analyze)
                             content.refresh_statistics(conn)
+                            written_at_refresh = written
                         _load_batch(conn, prepared, ctx)
                         if hook is not None:
                             hook(number)
