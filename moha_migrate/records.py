@@ -152,7 +152,7 @@ _MOJIBAKE_CHARS = re.compile(
     "\u00c4-\u00c7\u00cb\u00ce\u00cf\u00d0\u00d1\u00d6\u00d8\u00db\u00dc\u00de\u00df"
     "\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f0\u00f1\u00f6\u00f8\u00fb\u00fc\u00fe\u00ff]"
 )
-_MOJIBAKE_PAIRS = re.compile("\u00c3[\u00a0-\u00bf]|\u00e1[\u00ba\u00bb]|\u00c6\u00b0")
+_MOJIBAKE_PAIRS = re.compile("\u00c3[\u00a0-\u00bf]|\u00e1\u00bb")
 
 
 def has_mojibake(text: str) -> bool:
@@ -165,7 +165,7 @@ def has_mojibake(text: str) -> bool:
         return False
     if _MOJIBAKE_CHARS.search(text):
         return True
-    return ("\u00c3" in text or "\u00e1" in text or "\u00c6" in text) and bool(_MOJIBAKE_PAIRS.search(text))
+    return ("\u00c3" in text or "\u00e1\u00bb" in text) and bool(_MOJIBAKE_PAIRS.search(text))
 
 
 def is_nfc(text: str) -> bool:
