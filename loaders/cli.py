@@ -227,5 +227,3 @@ def export_command(db_url: str | None, out: str, kind: str | None, as_json: bool
     result = export_records(db_url, Path(out), kind=kind)
     emit_summary(result.summary(), as_json)
 
-
-COMMANDS = (load_command, status_command, rollback_command, redirects_command, export_command)

@@ -328,17 +328,16 @@ def _iter_prepared(engine: Engine | None, path: Path, batch_size: int, pipelined
     the caller writes this one: parsing is Python work and the writes wait on the database (the
     drivers release the GIL), so the two overlap. Lines the writer commits meanwhile may be parsed
     instead of skipped; the writer's duplicate check treats both paths alike."""
+    prepared = (_prepare_batch(n, batch, engine) for n, batch in enumerate(_iter_batches(path, batch_size), start=1))
     if not pipelined:
-        for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
-            yield _prepare_batch(number, batch, engine)
+        yield from prepared
         return
     queue: Queue[object] = Queue(maxsize=2)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for number, batch in enumerate(_iter_batches(path, batch_size), start=1):
-                item = _prepare_batch(number, batch, engine)
+            for item in prepared:
                 while not stop.is_set():
                     try:
                         queue.put(item, timeout=0.1)
@@ -385,7 +384,7 @@ def _run_batches(
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:
                 if ctx.dry_run and not ctx.schema_ready:
-                    _load_batch(None, prepared, ctx)
+                    _load_batch(None, prepared, ctx)  # nothing to compare with: never touch (or create) the database
                 elif ctx.dry_run:
                     with engine.connect() as conn:
                         _load_batch(conn, prepared, ctx)
@@ -448,7 +447,7 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
             status_fixes.append(map_id)
 
     pending: list[_Pending] = []
-    for number, raw, parsed, content in prepared.parsed:
+    for number, raw, parsed, content_key in prepared.parsed:
         if parsed.error is not None:
             failures.append(_failure_from(parsed.error, raw))
             continue
@@ -464,7 +463,7 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
             failures.append(_duplicate(number, first, raw))
             continue
         pending.append(
-            _Pending(record, number, key, content, line_hashes[number], new_path(record), old_url_keys(record))
+            _Pending(record, number, key, content_key, line_hashes[number], new_path(record), old_url_keys(record))
         )
 
     existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
