@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -130,7 +131,7 @@ def is_dead_writer(name: str) -> bool:
 
 
 def recover_open_warcs(warc_dir: Path, partial_dir: Path, entries: list[dict[str, Any]],
-                       only: Any = None) -> tuple[int, list[str]]:
+                       only: Callable[[str], bool] | None = None) -> tuple[int, list[str]]:
     """Cut each `.open` WARC (those `only(name)` accepts) back to its last logged record and rename
     it; return (bytes cut, files recovered)."""
     ends: dict[str, int] = {}
