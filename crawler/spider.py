@@ -38,7 +38,7 @@ from crawler.links import (
 )
 from crawler.rules import CrawlRules, load_rules
 from crawler.state import Journal, ResumePlan, entry_to_request
-from crawler.traps import clean_link, frontier_key, judge_url
+from crawler.traps import clean_link, crawl_priority, frontier_key, judge_url, too_many_hops
 from moha_migrate.profile import load_profile
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class MohaSpider(scrapy.Spider):
             raw_links = iter_raw_links(text)
         base = page_base(text, url)
         root = base[: base.find("/", 8)] if base.find("/", 8) > 0 else base
-        too_deep = len(hops) + 1 > self.rules.max_hops
+        too_deep = {False: too_many_hops(hops + "L", self.rules), True: too_many_hops(hops + "E", self.rules)}
         for raw, embed in raw_links:
             # Most links of a page (menus, calendar, footer) were seen on the previous page: the
             # decision per link text is cached, and known URLs never become a Request again.
@@ -163,7 +163,7 @@ class MohaSpider(scrapy.Spider):
             if target is None or key in self._yielded:
                 continue
             hop = hops + ("E" if embed else "L")
-            if reason is None and too_deep:
+            if reason is None and too_deep[embed]:
                 reason = "trap:max-hops"
             if reason:
                 self.log_skip(target, reason, url, hop)
@@ -186,7 +186,7 @@ class MohaSpider(scrapy.Spider):
             if argument == _FIRST_PAGE:
                 continue
             hop = hops + "X"
-            if len(hop) > self.rules.max_hops:
+            if too_many_hops(hop, self.rules):
                 self.log_skip(url, "trap:max-hops", url, hop)
                 continue
             try:
@@ -197,7 +197,7 @@ class MohaSpider(scrapy.Spider):
                     request = FormRequest.from_response(
                         response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
                         formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
-                        callback=self.parse, headers={"Referer": url},
+                        callback=self.parse, headers={"Referer": url}, priority=crawl_priority(hop),
                         meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
                     )
             except ValueError as exc:
@@ -212,8 +212,7 @@ class MohaSpider(scrapy.Spider):
         if key is not None:
             meta[KEY_META] = (url, key)  # valid for this URL only: a redirect copies meta
         headers = {"Referer": referrer} if referrer else None
-        # Embeds (images, CSS, scripts) come after pages, as a browser-less crawler can afford.
-        return Request(url, callback=self.parse, meta=meta, headers=headers, priority=0 if embed else 1)
+        return Request(url, callback=self.parse, meta=meta, headers=headers, priority=crawl_priority(hops))
 
     def log_skip(self, url: str, reason: str, referrer: str | None, hops: str) -> None:
         """One crawl-log line per skipped URL and reason (bounded), never a request."""

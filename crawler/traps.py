@@ -46,9 +46,39 @@ def frontier_key(url: str, rules: CrawlRules) -> str:
     return urlunsplit((parts.scheme, host, path, query, ""))
 
 
+MAX_EMBED_HOPS = 3
+"""Embeds in a row a page may pull in (a stylesheet's image, a frame's script), as Heritrix's
+`maxTransHops`."""
+
+
+def too_many_hops(hops: str, rules: CrawlRules) -> bool:
+    """True when the hop path `hops` goes past the profile's `max_hops`.
+
+    As in Heritrix, `max_hops` bounds navigation (links, postbacks, redirects); the embeds of a page
+    that was fetched are always captured, up to MAX_EMBED_HOPS in a row. Otherwise a page first
+    reached by a long chain (the crawl order decides which path comes first) would be archived
+    without its images, and which images went missing would change from crawl to crawl.
+    """
+    embeds_in_a_row = len(hops) - len(hops.rstrip("E"))
+    return len(hops) - hops.count("E") > rules.max_hops or embeds_in_a_row > MAX_EMBED_HOPS
+
+
+def crawl_priority(hops: str) -> int:
+    """The Scrapy priority of a request reached by the hop path `hops` (higher goes first).
+
+    Breadth-first by navigation hops: every page n hops from the start is requested before any
+    page n + 1 hops away, so a page is first reached by one of its shortest paths and `max_hops`
+    cuts traps only. (Scrapy's default order is depth-first: the site's "older news" lists chain
+    every article to the next, so pages were first reached 25 hops deep and their aliases and
+    attachments cut off.) A page's embeds come right after the pages of its depth.
+    """
+    navigation = len(hops) - hops.count("E")
+    return -2 * navigation - (1 if hops.endswith("E") else 0)
+
+
 def judge_link(url: str, hops: str, rules: CrawlRules) -> str | None:
     """None to follow `url` (reached by hop path `hops`), else the reason it is skipped."""
-    if len(hops) > rules.max_hops:
+    if too_many_hops(hops, rules):
         return "trap:max-hops"
     return judge_url(url, rules)
 

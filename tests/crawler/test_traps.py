@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.rules import load_rules
-from crawler.traps import clean_link, frontier_key, judge_link
+from crawler.traps import MAX_EMBED_HOPS, clean_link, frontier_key, judge_link
 from moha_migrate.profile import load_profile
 
 RULES = load_rules(load_profile())
@@ -48,6 +48,16 @@ def test_judge_link_reasons() -> None:
     assert judge_link("http://moha.gov.vn/x.aspx?q=" + "a" * 300, "L", RULES) == "trap:query-length"
     assert judge_link("http://moha.gov.vn/" + "a/" * 12 + "x.html", "L", RULES) == "trap:path-depth"
     assert judge_link("http://moha.gov.vn/x.html", "L" * 26, RULES) == "trap:max-hops"
+    assert judge_link("http://moha.gov.vn/x.html", "X" * 13 + "R" * 13, RULES) == "trap:max-hops"
+
+
+def test_embeds_of_a_fetched_page_are_within_the_hop_limit() -> None:
+    """A page at the last allowed hop still gets its images (and a stylesheet's images)."""
+    page = "L" * RULES.max_hops
+    assert judge_link("http://moha.gov.vn/Uploads/Images/2009/01/a.jpg", page + "E", RULES) is None
+    assert judge_link("http://moha.gov.vn/images/bg.gif", page + "E" * MAX_EMBED_HOPS, RULES) is None
+    assert judge_link("http://moha.gov.vn/images/bg.gif", page + "E" * (MAX_EMBED_HOPS + 1), RULES) == "trap:max-hops"
+    assert judge_link("http://moha.gov.vn/x.html", page + "EL", RULES) == "trap:max-hops"
 
 
 def test_calendar_is_followed_only_inside_its_date_window() -> None:
