@@ -7,6 +7,11 @@ first record that listed it keeps it and the second gets a conflict message; a l
 beats another record's alias. A request that loses is kept in `redirect_claims`; removing a record
 (update, rollback) frees its URLs, and `fill_redirects` hands each to the next claimant.
 Targets are paths from `moha_migrate.newurls.new_path`, so a redirect never leaves the portal.
+
+Precedence is decided per URL ("slot": one host's form of an old URL), but a row of `redirects`
+answers for a URL on both hosts when one record holds both (`other_origin`): that is nearly every
+URL, so the map has one row per old path. Only when two records split the hosts of a path does each
+host get its own row.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from loaders import schema
 from loaders.content import bulk_insert, chunks, matching
-from loaders.rows import OldUrlKeys
+from loaders.rows import OldUrlKeys, other_host, url_key
 
 REDIRECTS = schema.Redirect.__table__
 CLAIMS = schema.RedirectClaim.__table__
@@ -27,13 +32,16 @@ ID_MAP = schema.IdMap.__table__
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A redirect a record asks for."""
+    """A redirect a record asks for: one host's form of an old URL."""
 
     url_key: str
     old_url: str
     new_path: str
     origin: str  # "record" | "alias"
     map_id: int
+    partner_url: str | None = None
+    """The same URL on the other legacy host (None off the legacy hosts), and its key."""
+    partner_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,7 @@ class Conflict:
 
 @dataclass(frozen=True, slots=True)
 class RedirectRow:
-    """One row of the map, as the nginx/Apache/CSV writers read it."""
+    """One old URL of the map, as the nginx/Apache/CSV writers read it."""
 
     old_url: str
     new_path: str
@@ -57,13 +65,48 @@ class RedirectRow:
     source_url: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A slot already answered by a row of the map: the row's primary URL or its other-host form."""
+
+    row_id: int
+    primary: bool
+    old_url: str
+    origin: str
+    map_id: int
+    new_path: str
+
+
 def candidates(keys: Sequence[OldUrlKeys], map_id: int, new_path: str) -> list[Candidate]:
     """The redirects a record asks for (from `rows.old_url_keys`): its old URLs, then their other-host forms."""
     if not new_path.startswith("/") or new_path.startswith("//"):
         raise ValueError(f"redirect target {new_path!r} is not a path on the portal")
-    out = [Candidate(k.key, k.url, new_path, "record", map_id) for k in keys]
-    out.extend(Candidate(k.alias_key, k.alias, new_path, "alias", map_id) for k in keys if k.alias and k.alias_key)
+    out = [Candidate(k.key, k.url, new_path, "record", map_id, k.alias, k.alias_key) for k in keys]
+    out.extend(Candidate(k.alias_key, k.alias, new_path, "alias", map_id, k.url, k.key) for k in keys if k.alias and k.alias_key)
     return out
+
+
+def _candidate(key: str, old_url: str, new_path: str, origin: str, map_id: int) -> Candidate:
+    """A candidate for a URL read back from the database (its other-host form computed again)."""
+    alias = other_host(old_url)
+    return Candidate(key, old_url, new_path, origin, map_id, alias, url_key(alias) if alias else None)
+
+
+def _held_slots(conn: Connection, keys: Sequence[str]) -> dict[str, _Held]:
+    """The rows of the map that answer for any of `keys`, by slot key (both slots of a two-host row)."""
+    held: dict[str, _Held] = {}
+    columns = (
+        REDIRECTS.c.id, REDIRECTS.c.url_key, REDIRECTS.c.old_url, REDIRECTS.c.origin, REDIRECTS.c.other_origin,
+        REDIRECTS.c.map_id, REDIRECTS.c.new_path,
+    )
+    for clause in matching(conn, REDIRECTS.c.url_key, keys):
+        for rid, key, old_url, origin, other_origin, map_id, path in conn.execute(select(*columns).where(clause)):
+            held[key] = _Held(rid, True, old_url, origin, map_id, path)
+            if other_origin is not None:
+                other = other_host(old_url)
+                assert other is not None, f"redirect {rid} answers for a second host of {old_url}"
+                held[url_key(other)] = _Held(rid, False, other, other_origin, map_id, path)
+    return held
 
 
 def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int, list[Conflict]]:
@@ -85,55 +128,106 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
             losers.append(held)
         else:
             losers.append(cand)
-    existing: dict[str, tuple[int, str, int, str, str]] = {}
-    for clause in matching(conn, REDIRECTS.c.url_key, list(chosen)):
-        stmt = select(
-            REDIRECTS.c.url_key, REDIRECTS.c.id, REDIRECTS.c.origin, REDIRECTS.c.map_id, REDIRECTS.c.new_path, REDIRECTS.c.old_url
-        ).where(clause)
-        for key, rid, origin, map_id, path, old_url in conn.execute(stmt):
-            existing[key] = (rid, origin, map_id, path, old_url)
-    inserts, takeovers = [], []
+    lookup = set(chosen)
+    lookup.update(c.partner_key for c in chosen.values() if c.partner_key)
+    existing = _held_slots(conn, sorted(lookup))
+    won: dict[str, Candidate] = {}
+    taken: dict[int, set[bool]] = {}  # row id -> which of its slots (primary?) another record takes over
+    holder: dict[str, str] = {}
     for key, cand in chosen.items():
         held_db = existing.get(key)
         if held_db is None:
-            inserts.append(_row(cand))
+            won[key] = cand
+        elif held_db.map_id == cand.map_id:
             continue
-        rid, origin, map_id, path, old_url = held_db
-        if map_id == cand.map_id:
-            continue
-        if cand.origin == "record" and origin == "alias":
-            takeovers.append(dict(_row(cand), b_id=rid))
-            losers.append(Candidate(key, old_url, path, origin, map_id))
+        elif cand.origin == "record" and held_db.origin == "alias":
+            won[key] = cand
+            taken.setdefault(held_db.row_id, set()).add(held_db.primary)
+            losers.append(_candidate(key, held_db.old_url, held_db.new_path, held_db.origin, held_db.map_id))
         else:
             losers.append(cand)
-    bulk_insert(conn, REDIRECTS, inserts)
-    if takeovers:
-        conn.execute(update(REDIRECTS).where(REDIRECTS.c.id == bindparam("b_id")), takeovers)
+            holder[key] = held_db.new_path
+    _give_up_slots(conn, taken, existing)
+    bulk_insert(conn, REDIRECTS, _rows(won))
     bulk_insert(
         conn, CLAIMS, [{"url_key": c.url_key, "old_url": c.old_url, "origin": c.origin, "map_id": c.map_id} for c in losers]
     )
-    holder = {key: cand.new_path for key, cand in chosen.items()}
-    holder.update({key: held[3] for key, held in existing.items() if not (chosen[key].origin == "record" and held[1] == "alias")})
+    holder.update((key, cand.new_path) for key, cand in won.items())
+    holder.update((key, cand.new_path) for key, cand in chosen.items() if key not in holder)
     conflicts = [Conflict(c.old_url, c.map_id, holder[c.url_key]) for c in losers if c.origin == "record"]
-    return len(inserts), conflicts
+    return len(won) - sum(len(slots) for slots in taken.values()), conflicts
 
 
-def _row(cand: Candidate) -> dict[str, object]:
-    return {
-        "old_url": cand.old_url,
-        "url_key": cand.url_key,
-        "new_path": cand.new_path,
-        "status_code": 301,
-        "origin": cand.origin,
-        "map_id": cand.map_id,
-    }
+def _give_up_slots(conn: Connection, taken: dict[int, set[bool]], existing: dict[str, _Held]) -> None:
+    """Make rows stop answering for the slots other records took over: a row keeps the slot it has
+    left (moved to it when that is the other host's form) or goes when it has none."""
+    if not taken:
+        return
+    secondary = {h.row_id: h for h in existing.values() if not h.primary}
+    gone, narrowed, moved = [], [], []
+    for row_id, slots in taken.items():
+        other = secondary.get(row_id)
+        keeps_other = other is not None and False not in slots
+        if True not in slots:
+            narrowed.append({"b_id": row_id})
+        elif keeps_other:
+            assert other is not None
+            moved.append({"b_id": row_id, "n_key": url_key(other.old_url), "n_url": other.old_url, "n_origin": other.origin})
+        else:
+            gone.append(row_id)
+    for part in chunks(gone):
+        conn.execute(delete(REDIRECTS).where(REDIRECTS.c.id.in_(part)))
+    if narrowed:
+        conn.execute(update(REDIRECTS).where(REDIRECTS.c.id == bindparam("b_id")).values(other_origin=None), narrowed)
+    if moved:
+        stmt = update(REDIRECTS).where(REDIRECTS.c.id == bindparam("b_id")).values(
+            url_key=bindparam("n_key"), old_url=bindparam("n_url"), origin=bindparam("n_origin"), other_origin=None
+        )
+        conn.execute(stmt, moved)
+
+
+def _rows(won: dict[str, Candidate]) -> list[dict[str, object]]:
+    """Rows for the won slots: the two host forms of a URL that one record won share a row, keyed
+    by the form the record listed."""
+    rows = []
+    merged: set[str] = set()
+    for key, cand in won.items():
+        if key in merged:
+            continue
+        partner = won.get(cand.partner_key) if cand.partner_key else None
+        if partner is not None and (
+            partner.map_id != cand.map_id or partner.url_key in merged or partner.old_url != cand.partner_url
+        ):
+            partner = None  # another record's, or spelt differently: the row stores it as written
+        if partner is not None and cand.origin == "alias" and partner.origin == "record":
+            cand, partner = partner, cand
+        merged.add(cand.url_key)
+        if partner is not None:
+            merged.add(partner.url_key)
+        rows.append(
+            {
+                "old_url": cand.old_url,
+                "url_key": cand.url_key,
+                "new_path": cand.new_path,
+                "status_code": 301,
+                "origin": cand.origin,
+                "other_origin": partner.origin if partner is not None else None,
+                "map_id": cand.map_id,
+            }
+        )
+    return rows
 
 
 def remove_redirects(conn: Connection, map_ids: Sequence[int]) -> set[str]:
     """Delete the redirects and claims of these id_map rows; return the keys that became free."""
     freed: set[str] = set()
     for part in chunks(list(map_ids)):
-        freed.update(key for (key,) in conn.execute(select(REDIRECTS.c.url_key).where(REDIRECTS.c.map_id.in_(part))))
+        stmt = select(REDIRECTS.c.url_key, REDIRECTS.c.old_url, REDIRECTS.c.other_origin).where(REDIRECTS.c.map_id.in_(part))
+        for key, old_url, other_origin in conn.execute(stmt):
+            freed.add(key)
+            other = other_host(old_url) if other_origin is not None else None
+            if other is not None:
+                freed.add(url_key(other))
         conn.execute(delete(REDIRECTS).where(REDIRECTS.c.map_id.in_(part)))
         conn.execute(delete(CLAIMS).where(CLAIMS.c.map_id.in_(part)))
     return freed
@@ -154,7 +248,7 @@ def fill_redirects(conn: Connection, freed: set[str]) -> int:
         )
         for claim_id, key, old_url, origin, map_id, path in conn.execute(stmt):
             claim_ids.append(claim_id)
-            wanted.append(Candidate(key, old_url, path, origin, map_id))
+            wanted.append(_candidate(key, old_url, path, origin, map_id))
     if not wanted:
         return 0
     for part in chunks(claim_ids):
@@ -165,18 +259,21 @@ def fill_redirects(conn: Connection, freed: set[str]) -> int:
 
 
 def iter_redirects(conn: Connection) -> Iterator[RedirectRow]:
-    """Every redirect of the map, ordered by old URL."""
-    stmt = (
-        select(
-            REDIRECTS.c.old_url,
-            REDIRECTS.c.new_path,
-            REDIRECTS.c.status_code,
-            REDIRECTS.c.origin,
-            ID_MAP.c.kind,
-            ID_MAP.c.source_url,
-        )
-        .join(ID_MAP, ID_MAP.c.id == REDIRECTS.c.map_id)
-        .order_by(REDIRECTS.c.old_url)
-    )
-    for row in conn.execute(stmt):
-        yield RedirectRow(*row)
+    """Every redirect of the map, one per old URL on each host it answers on, ordered by old URL
+    (code point order, the same on every engine)."""
+    stmt = select(
+        REDIRECTS.c.old_url,
+        REDIRECTS.c.new_path,
+        REDIRECTS.c.status_code,
+        REDIRECTS.c.origin,
+        REDIRECTS.c.other_origin,
+        ID_MAP.c.kind,
+        ID_MAP.c.source_url,
+    ).join(ID_MAP, ID_MAP.c.id == REDIRECTS.c.map_id)
+    out = []
+    for old_url, path, code, origin, other_origin, kind, source_url in conn.execute(stmt):
+        out.append(RedirectRow(old_url, path, code, origin, kind, source_url))
+        if other_origin is not None:
+            out.append(RedirectRow(other_host(old_url) or old_url, path, code, other_origin, kind, source_url))
+    out.sort(key=lambda r: r.old_url)
+    yield from out

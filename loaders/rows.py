@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -76,12 +76,30 @@ class OldUrlKeys:
 
 
 def old_url_keys(record: Record) -> list[OldUrlKeys]:
-    """The keys of every old URL of a record, computed once for old_urls rows and redirects."""
+    """The keys of every old URL of a record and of its other-host form, each computed once.
+
+    Records list both hosts of nearly every URL, so the alias of one listed URL is usually another
+    listed URL: its key is reused, not hashed again (URL keys are a tenth of a load's CPU time).
+    """
+    keys: dict[str, str] = {}
     out = []
     for url in record.old_urls:
+        key = keys.get(url)
+        if key is None:
+            key = keys[url] = url_key(url)
         alias = other_host(url)
-        out.append(OldUrlKeys(url, url_key(url), alias, url_key(alias) if alias else None))
+        alias_key = None
+        if alias is not None:
+            alias_key = keys.get(alias)
+            if alias_key is None:
+                alias_key = keys[alias] = url_key(alias)
+        out.append(OldUrlKeys(url, key, alias, alias_key))
     return out
+
+
+def json_list(values: Sequence[str]) -> str:
+    """A list column's text: JSON, non-ASCII kept as is (Vietnamese URLs stay readable and short)."""
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
 
 
 def content_hash(data: Mapping[str, Any]) -> str:
@@ -144,6 +162,7 @@ def main_row(record: Record, path: str, category_ids: Mapping[str, int]) -> dict
             "body_html": record.body_html,
             "author": record.author,
             "source": record.source,
+            "related": json_list(record.related),
         }
     if isinstance(record, Document):
         return base | {
@@ -162,28 +181,30 @@ def main_row(record: Record, path: str, category_ids: Mapping[str, int]) -> dict
     if isinstance(record, Page):
         return base | {"slug": record.slug, "body_text": record.body_text, "body_html": record.body_html}
     if isinstance(record, Media):
-        return base | {"url": record.url, "sha256": record.sha256, "mime": record.mime, "size": record.size}
+        return base | {
+            "url": record.url,
+            "sha256": record.sha256,
+            "mime": record.mime,
+            "size": record.size,
+            "referenced_by": json_list(record.referenced_by),
+        }
     raise TypeError(f"not a record: {record!r}")
 
 
 def child_rows(record: Record, dest_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Rows of the child tables (by table name) of a record whose main row has id `dest_id`."""
+    """Rows of the child tables (by table name) of a record whose main row has id `dest_id`.
+
+    Related links and media references are JSON columns of the main row (`main_row`), not children.
+    """
     out: dict[str, list[dict[str, Any]]] = {}
     if isinstance(record, Article):
         out["article_images"] = [
             {"article_id": dest_id, "position": i, "url": im.url, "caption": im.caption, "sha256": im.sha256}
             for i, im in enumerate(record.images)
         ]
-        out["article_related"] = [
-            {"article_id": dest_id, "position": i, "url": url} for i, url in enumerate(record.related)
-        ]
         out["attachments"] = _attachment_rows(record.attachments, article_id=dest_id, document_id=None)
     elif isinstance(record, Document):
         out["attachments"] = _attachment_rows(record.attachments, article_id=None, document_id=dest_id)
-    elif isinstance(record, Media):
-        out["media_references"] = [
-            {"media_id": dest_id, "position": i, "url": url} for i, url in enumerate(record.referenced_by)
-        ]
     return out
 
 
@@ -236,7 +257,7 @@ def record_from_rows(
                 Image(url=r["url"], caption=r["caption"], sha256=r["sha256"]) for r in children.get("article_images", ())
             ),
             attachments=tuple(_attachment(r) for r in children.get("attachments", ())),
-            related=tuple(r["url"] for r in children.get("article_related", ())),
+            related=tuple(json.loads(main["related"])),
         )
     if kind == "document":
         return Document(
@@ -263,7 +284,7 @@ def record_from_rows(
             sha256=main["sha256"],
             mime=main["mime"],
             size=int(main["size"]),
-            referenced_by=tuple(r["url"] for r in children.get("media_references", ())),
+            referenced_by=tuple(json.loads(main["referenced_by"])),
         )
     raise ValueError(f"unknown kind {kind!r}")
 
@@ -276,9 +297,9 @@ def _attachment(row: Mapping[str, Any]) -> Attachment:
 
 
 KIND_CHILD_TABLES = {
-    "article": (("article_images", "article_id"), ("article_related", "article_id"), ("attachments", "article_id")),
+    "article": (("article_images", "article_id"), ("attachments", "article_id")),
     "document": (("attachments", "document_id"),),
     "page": (),
-    "media": (("media_references", "media_id"),),
+    "media": (),
 }
 """The child tables of each kind, with the column that points at the main row."""

@@ -1,16 +1,21 @@
 """The portal database: SQLAlchemy 2.x tables of the new portal plus the migration bookkeeping.
 
 Content tables hold what a government news portal serves (categories, articles, documents, pages,
-media, their images, attachments, related links and every old URL); `redirects` maps each old URL
-(unique after unquoting and NFC, keyed by `url_key`) to a new path with a 301; `redirect_claims`
-remembers who else asked for a URL. The bookkeeping
+media, their images and attachments); `redirects` maps each old URL (unique after unquoting and NFC,
+keyed by `url_key`) to a new path with a 301, one row answering for a path on both legacy hosts;
+`redirect_claims` remembers who else asked for a URL. The bookkeeping
 follows Drupal Migrate: `id_map` (one row per source_url: kind, destination id, row hash, status,
 message, run) and `runs`, plus `messages` (per-line problems of a run) and `history` (the record a
 run overwrote, so a rollback can put it back).
 
 The tables are created and upgraded only by the Alembic migrations in loaders/migrations (run by
 `loaders.db.connect`); tests/loaders/test_schema.py checks that the migrations and these models
-agree. Text columns that can grow large are LONGTEXT on MariaDB (its TEXT stops at 64 KiB); times
+agree.
+
+Lists that the portal only ever reads whole with their row (an article's related links, the records
+that use a media file) are JSON text columns, not child tables: a child row per link made the
+related links alone a fifth of all rows a load writes (issue 6), and nothing queries them one by one.
+Text columns that can grow large are LONGTEXT on MariaDB (its TEXT stops at 64 KiB); times
 keep microseconds there too (DATETIME(6)).
 """
 
@@ -73,6 +78,8 @@ class Article(Base):
     body_html: Mapped[str] = mapped_column(LongText)
     author: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str | None] = mapped_column(String(500))
+    related: Mapped[str] = mapped_column(LongText, server_default="[]")
+    """The source_urls of the related and older articles listed under it, in page order (a JSON list)."""
 
 
 class ArticleImage(Base):
@@ -85,16 +92,6 @@ class ArticleImage(Base):
     url: Mapped[str] = mapped_column(String(URL_LEN))
     caption: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(KEY_LEN), index=True)
-
-
-class ArticleRelated(Base):
-    """A related or older article listed under an article, by its old source_url, in page order."""
-
-    __tablename__ = "article_related"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    url: Mapped[str] = mapped_column(String(URL_LEN))
 
 
 class Document(Base):
@@ -158,26 +155,23 @@ class Media(Base):
     sha256: Mapped[str] = mapped_column(String(KEY_LEN), index=True)
     mime: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
-
-
-class MediaReference(Base):
-    """A record (by old source_url) that uses a media file."""
-
-    __tablename__ = "media_references"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    url: Mapped[str] = mapped_column(String(URL_LEN))
+    referenced_by: Mapped[str] = mapped_column(LongText, server_default="[]")
+    """The source_urls of the records that use the file, sorted (a JSON list)."""
 
 
 # ------------------------------------------------------------------------------- redirects
 
 
 class Redirect(Base):
-    """One old URL (unique after unquoting + NFC) -> one new path on the portal, 301.
+    """An old URL (unique after unquoting + NFC) -> one new path on the portal, 301; and, when
+    `other_origin` is set, the same URL on the other legacy host (moha.gov.vn <-> www.) too.
 
-    `origin` is "record" when a record listed the URL, "alias" when it is the other host's form of
-    a listed URL; a listed URL wins over an alias of another record.
+    `origin` is "record" when a record listed `old_url`, "alias" when it is the other host's form of
+    a listed URL; a listed URL wins over an alias of another record. `other_origin` is the same for
+    the other host's form, NULL when this row does not answer for it (another record holds it).
+    Records list both hosts of almost every URL, so one row per old path instead of one per
+    (host, path) halves the biggest table of the portal (issue 6). `url_key` is the key of
+    `old_url`; the other host's form has no row of its own, so a lookup asks for both keys.
     """
 
     __tablename__ = "redirects"
@@ -187,6 +181,7 @@ class Redirect(Base):
     new_path: Mapped[str] = mapped_column(String(PATH_LEN))
     status_code: Mapped[int] = mapped_column(Integer, default=301)
     origin: Mapped[str] = mapped_column(String(10))
+    other_origin: Mapped[str | None] = mapped_column(String(10))
     map_id: Mapped[int] = mapped_column(ForeignKey("id_map.id", ondelete="CASCADE"), index=True)
 
 

@@ -110,7 +110,10 @@ def read_status(
         with engine.connect() as conn:
             for kind, status, n in conn.execute(select(ID_MAP.c.kind, ID_MAP.c.status, func.count()).group_by(ID_MAP.c.kind, ID_MAP.c.status)):
                 report.counts.setdefault(kind, {})[status] = int(n)
-            report.redirects = int(conn.execute(select(func.count()).select_from(schema.Redirect.__table__)).scalar_one())
+            redirects = schema.Redirect.__table__
+            # a row answers for its old URL and, with other_origin, for the other host's form too
+            rows, two_host = conn.execute(select(func.count(), func.count(redirects.c.other_origin))).one()
+            report.redirects = int(rows) + int(two_host)
             report.runs = [_plain(r) for r in conn.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(runs)).mappings()]
             report.messages = [
                 _plain(m) for m in conn.execute(select(MESSAGES).order_by(MESSAGES.c.id.desc()).limit(messages)).mappings()

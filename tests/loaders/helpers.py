@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import create_engine, select, text
 
 from loaders import schema
+from loaders.redirects import iter_redirects
 
 IGNORED = {"runs", "messages", "history", "alembic_version"}
 """Logs of what happened, not state: a rollback keeps the run row (marked rolled_back)."""
@@ -21,7 +22,7 @@ def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
             for name, table in schema.Base.metadata.tables.items():
                 if name in IGNORED:
                     continue
-                cols = [c for c in table.columns if not (c.name == "id" and name in {"redirects", "redirect_claims", "article_images", "article_related", "attachments", "media_references"})]
+                cols = [c for c in table.columns if not (c.name == "id" and name in {"redirects", "redirect_claims", "article_images", "attachments"})]
                 rows = conn.execute(select(*cols)).all()
                 out[name] = sorted((tuple(r) for r in rows), key=repr)
     finally:
@@ -34,5 +35,15 @@ def count(db_url: str, table: str) -> int:
     try:
         with engine.connect() as conn:
             return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def redirect_count(db_url: str) -> int:
+    """Old URLs the redirect map answers for (a row answers for both hosts when `other_origin` is set)."""
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return len(list(iter_redirects(conn)))
     finally:
         engine.dispose()

@@ -3,12 +3,18 @@ engine, and the migrations describe exactly the models."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from loaders import schema
-from loaders.db import connect, current_revision, head_revision
+from loaders.db import alembic_config, connect, current_revision, head_revision
+from loaders.load import load_records
+from moha_migrate.records import Article
+from tests.loaders.helpers import count, redirect_count, snapshot
 
 
 def test_connect_upgrades_an_empty_database_to_head_and_matches_the_models(engine_url: str) -> None:
@@ -30,3 +36,23 @@ def test_sqlite_database_uses_wal(sqlite_url: str) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_migration_0002_carries_the_data_down_to_0001_and_up_again(engine_url: str, corpus_file: Path, corpus: list) -> None:
+    load_records(corpus_file, engine_url)
+    before, urls = snapshot(engine_url), redirect_count(engine_url)
+    engine = connect(engine_url)
+    try:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+    finally:
+        engine.dispose()
+    # 0001's shape: a redirect row per host and URL, a row per related link and per media reference
+    assert count(engine_url, "redirects") == urls
+    assert count(engine_url, "article_related") == sum(len(r.related) for r in corpus if isinstance(r, Article))
+    assert count(engine_url, "media_references") == sum(len(r.referenced_by) for r in corpus if r.kind == "media")
+    connect(engine_url).dispose()  # upgrades to head again
+    assert count(engine_url, "redirects") < urls, "the two host forms of a URL share a row again"
+    assert snapshot(engine_url) == before

@@ -10,8 +10,8 @@ Create Date: 2026-11-25 12:08:05.224520
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
