@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import quote_plus, urljoin
 
 from w3lib.url import safe_url_string
 
@@ -118,3 +118,27 @@ def iter_postbacks(text: str) -> Iterator[tuple[str, str]]:
         if pair not in seen:
             seen.add(pair)
             yield pair
+
+
+_EVENT_FIELDS = (b"__EVENTTARGET", b"__EVENTARGUMENT")
+
+
+def with_event(form_body: bytes, target: str, argument: str, encoding: str = "utf-8") -> bytes:
+    """An urlencoded ASP.NET form body with __EVENTTARGET / __EVENTARGUMENT set, all else as it was.
+
+    The view state is the bulk of a pager postback and the same for every page number of one
+    listing page, so the form is encoded once and only these two fields change per page.
+    """
+    values = {b"__EVENTTARGET": target, b"__EVENTARGUMENT": argument}
+    pairs = form_body.split(b"&") if form_body else []
+    out, missing = [], set(_EVENT_FIELDS)
+    for pair in pairs:
+        name = pair.split(b"=", 1)[0]
+        if name in values and name in missing:
+            missing.discard(name)
+            pair = name + b"=" + quote_plus(values[name].encode(encoding)).encode("ascii")
+        out.append(pair)
+    for name in _EVENT_FIELDS:
+        if name in missing:
+            out.append(name + b"=" + quote_plus(values[name].encode(encoding)).encode("ascii"))
+    return b"&".join(out)

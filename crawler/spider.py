@@ -35,6 +35,7 @@ from crawler.links import (
     page_base,
     resolve,
     sniff_charset,
+    with_event,
 )
 from crawler.rules import CrawlRules, load_rules
 from crawler.state import Journal, ResumePlan, entry_to_request
@@ -182,30 +183,51 @@ class MohaSpider(scrapy.Spider):
         return target, frontier_key(target, self.rules), judge_url(target, self.rules)
 
     def _postbacks(self, response: TextResponse, text: str, url: str, hops: str) -> Iterator[Request]:
+        """One POST per pager page not yet handed to the scheduler, built from one parse of the form.
+
+        Every listing page repeats the pager (pages 1-10, then 11-20, ...): most of its postbacks
+        were already submitted from the previous page, and `FormRequest.from_response` parses the
+        whole page with lxml on each call. So the keys are checked first, the form is read once,
+        and each page number only swaps __EVENTTARGET / __EVENTARGUMENT in the same form body.
+        """
+        hop = hops + "X"
+        page_key = frontier_key(url, self.rules)
+        template: FormRequest | None = None
         for target, argument in iter_postbacks(text):
             if argument == _FIRST_PAGE:
                 continue
-            hop = hops + "X"
+            seen_key = f"POST {page_key} {target} {argument}"
+            if seen_key in self._yielded:
+                continue
             if too_many_hops(hop, self.rules):
                 self.log_skip(url, "trap:max-hops", url, hop)
                 continue
-            try:
-                # Scrapy 2.19 points to the form2request package for this; it is not a dependency
-                # of ours and from_response does exactly what a browser does with the form.
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ScrapyDeprecationWarning)
-                    request = FormRequest.from_response(
-                        response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
-                        formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
-                        callback=self.parse, headers={"Referer": url}, priority=crawl_priority(hop),
-                        meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
-                    )
-            except ValueError as exc:
-                log.warning("%s: pager postback %s %s not submitted: %s", url, target, argument, exc)
-                continue
-            if request.method != "POST":
-                continue
-            yield request
+            if template is None:
+                template = self._pager_form(response, url, target, argument)
+                if template is None:
+                    return
+            self._yielded.add(seen_key)
+            yield template.replace(
+                body=with_event(template.body, target, argument, response.encoding), priority=crawl_priority(hop),
+                meta={"moha_hops": hop, "moha_referrer": url, POSTBACK_META: (target, argument)},
+            )
+
+    def _pager_form(self, response: TextResponse, url: str, target: str, argument: str) -> FormRequest | None:
+        """The page's view-state form as the browser would submit it, or None (logged) if it has none."""
+        try:
+            # Scrapy 2.19 points to the form2request package for this; it is not a dependency
+            # of ours and from_response does exactly what a browser does with the form.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+                request = FormRequest.from_response(
+                    response, formxpath=_FORM_WITH_VIEWSTATE, dont_click=True,
+                    formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
+                    callback=self.parse, headers={"Referer": url},
+                )
+        except ValueError as exc:
+            log.warning("%s: pager postback %s %s not submitted: %s", url, target, argument, exc)
+            return None
+        return request if request.method == "POST" else None
 
     def _request(self, url: str, *, hops: str, referrer: str | None, embed: bool, key: str | None = None) -> Request:
         meta: dict[str, Any] = {"moha_hops": hops, "moha_referrer": referrer}

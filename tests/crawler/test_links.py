@@ -1,6 +1,11 @@
 """crawler.links: every link form of the legacy pages, postback pager arguments, charset sniffing."""
 
-from crawler.links import decode_html, iter_css_links, iter_links, iter_postbacks, sniff_charset
+import warnings
+
+from scrapy import FormRequest
+from scrapy.http import HtmlResponse
+
+from crawler.links import decode_html, iter_css_links, iter_links, iter_postbacks, sniff_charset, with_event
 
 BASE = "http://moha.gov.vn/tin-tuc-su-kien/ton-giao/bai-viet-20001.html"
 
@@ -57,6 +62,23 @@ def test_postback_arguments_plain_and_html_escaped_once_each_in_order() -> None:
     <a href="javascript:__doPostBack('ctl00$Main$pager','Page$2')">2 again</a>
     <a href="javascript:__doPostBack('ctl00$Main$btn','')">not a pager</a>"""
     assert list(iter_postbacks(html)) == [("ctl00$Main$pager", "Page$2"), ("ctl00$Main$pager", "Page$3")]
+
+
+def test_pager_body_with_another_page_number_equals_the_browser_form_of_that_page() -> None:
+    page = """<html><body><form method="post" action="/Default.aspx?tabid=1">
+    <input type="hidden" name="__EVENTTARGET" value=""><input type="hidden" name="__EVENTARGUMENT" value="">
+    <input type="hidden" name="__VIEWSTATE" value="dDw+Bộ/Nội vụ==&x">
+    <input type="hidden" name="__EVENTVALIDATION" value="/wEW+AQ=="></form></body></html>"""
+    response = HtmlResponse("http://moha.gov.vn/Default.aspx?tabid=1", body=page.encode(), encoding="utf-8")
+
+    def browser_form(argument: str) -> bytes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return FormRequest.from_response(response, dont_click=True, formdata={
+                "__EVENTTARGET": "ctl00$Main$pager", "__EVENTARGUMENT": argument}).body
+
+    assert with_event(browser_form("Page$2"), "ctl00$Main$pager", "Page$13") == browser_form("Page$13")
+    assert with_event(b"__VIEWSTATE=a", "t$1", "Page$2") == b"__VIEWSTATE=a&__EVENTTARGET=t%241&__EVENTARGUMENT=Page%242"
 
 
 def test_charset_from_header_then_meta_then_utf8() -> None:
