@@ -42,7 +42,20 @@ class Link:
 
 
 def sniff_charset(content_type_header: str | None, body: bytes) -> str:
-    """The page's charset: HTTP header first, then <meta> in the first 2 KiB, else UTF-8."""
+    """The page's charset, by evidence first: bytes that are valid UTF-8 (beyond ASCII) are UTF-8.
+
+    Some legacy pages say ISO-8859-1 in the HTTP header and UTF-8 in `<meta>` (or nothing at all)
+    while holding UTF-8: read by the header, a link to `Hội nghị.gif` becomes a double-encoded
+    URL the server answers with 404 and the image is lost. Single-byte legacy text (TCVN3, VNI,
+    windows-1258) is practically never valid multi-byte UTF-8, so the check cannot misfire on it.
+    Otherwise: the HTTP header, then `<meta>` in the first 2 KiB, else UTF-8.
+    """
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
     if content_type_header and "charset=" in content_type_header.lower():
         value = content_type_header.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
         if value:

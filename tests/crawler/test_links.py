@@ -86,4 +86,11 @@ def test_charset_from_header_then_meta_then_utf8() -> None:
     assert sniff_charset("text/html", b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">') \
         == "iso-8859-1"
     assert sniff_charset(None, b"<html>") == "utf-8"
+    # the bytes are the evidence: UTF-8 under an ISO-8859-1 header is UTF-8 (its links stay right)
+    page = '<meta charset="utf-8"><img src="/Uploads/Hội nghị.gif">'.encode()
+    assert sniff_charset("text/html; charset=ISO-8859-1", page) == "utf-8"
+    assert links(decode_html(page, sniff_charset("text/html; charset=ISO-8859-1", page))) == [
+        ("http://moha.gov.vn/Uploads/H%E1%BB%99i%20ngh%E1%BB%8B.gif", True)]
+    # TCVN3 bytes served as windows-1252 are not UTF-8: the declaration stands
+    assert sniff_charset("text/html; charset=windows-1252", b"<p>B\xe9 N\xe9i v\xf4</p>") == "windows-1252"
     assert decode_html("Bộ".encode(), "no-such-charset") == "Bộ"
