@@ -145,6 +145,7 @@ def iter_responses(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     on_error: Callable[[ArchiveError], None] | None = None,
+    wants_body: Callable[[str], bool] | None = None,
 ) -> Iterator[CapturedResponse]:
     """Yield every response (and resolved revisit) of the WARCs, in file order.
 
@@ -152,13 +153,16 @@ def iter_responses(
     and offset, or, when `on_error` is given, passes the error to it and goes on with the next file.
     A revisit whose original comes later is yielded after the last file; one whose original is in
     none of the files is logged and skipped. `body` is None when the payload exceeds `max_body_bytes`
-    (its sha256, size and head are still there).
+    or when `wants_body(url)` is False (its sha256, size and head are still there): a caller that
+    only digests some responses (media files of up to `max_body_bytes`) says so, and their bytes
+    are streamed through the digest instead of being held.
     """
+    limit = _BodyLimit(max_body_bytes, wants_body)
     index = _Index()
     deferred: list[tuple[Path, int]] = []
     for path in iter_warc_paths(paths):
         try:
-            yield from _iter_file(path, index, deferred, max_body_bytes)
+            yield from _iter_file(path, index, deferred, limit)
         except ArchiveError as exc:
             if on_error is None:
                 raise
@@ -177,11 +181,25 @@ def iter_responses(
                     record.rec_headers.get_header("WARC-Payload-Digest"),
                 )
                 continue
-            yield _revisit(record, path, offset, original, max_body_bytes)
+            yield _revisit(record, path, offset, original, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyLimit:
+    """How many payload bytes of a response to keep: `max_body_bytes`, or none when the caller
+    does not want the body of that URL."""
+
+    max_body_bytes: int
+    wants_body: Callable[[str], bool] | None = None
+
+    def of(self, url: str) -> int:
+        if self.wants_body is None or self.wants_body(url):
+            return self.max_body_bytes
+        return -1
 
 
 def _iter_file(
-    path: Path, index: _Index, deferred: list[tuple[Path, int]], max_body_bytes: int
+    path: Path, index: _Index, deferred: list[tuple[Path, int]], limit: _BodyLimit
 ) -> Iterator[CapturedResponse]:
     recent: OrderedDict[str, _Request] = OrderedDict()
     pending: tuple[CapturedResponse, tuple[str, ...]] | None = None
@@ -202,7 +220,7 @@ def _iter_file(
                 yield pending[0]
                 pending = None
             if rtype == "response":
-                resp = _read_response(record, path, warc.offset, max_body_bytes)
+                resp = _read_response(record, path, warc.offset, limit)
                 index.add(_Located(path, resp.offset, resp.record_id, resp.payload_digest), resp.url)
             elif rtype == "revisit":
                 offset = warc.offset()
@@ -210,7 +228,7 @@ def _iter_file(
                 if original is None:
                     deferred.append((path, offset))
                     continue
-                resp = _revisit(record, path, offset, original, max_body_bytes)
+                resp = _revisit(record, path, offset, original, limit)
             else:
                 continue
             concurrent = _all_headers(record, "WARC-Concurrent-To")
@@ -251,9 +269,11 @@ def _read_request(record: ArcWarcRecord) -> _Request:
 
 
 def _read_payload(record: ArcWarcRecord, max_body_bytes: int) -> _Payload:
+    """Digest, size and head of the decoded payload, and the payload itself when it is at most
+    `max_body_bytes` (a negative limit keeps no body at all)."""
     stream = record.content_stream()
     digest = hashlib.sha256()
-    kept: list[bytes] | None = []
+    kept: list[bytes] | None = [] if max_body_bytes >= 0 else None
     size = 0
     head = b""
     while True:
@@ -304,17 +324,18 @@ def _rid(record: ArcWarcRecord) -> str:
 
 
 def _read_response(
-    record: ArcWarcRecord, path: Path, offset_of: Callable[[], int], max_body_bytes: int
+    record: ArcWarcRecord, path: Path, offset_of: Callable[[], int], limit: _BodyLimit
 ) -> CapturedResponse:
     """A response record as a CapturedResponse; `offset_of` is called after the payload is read."""
     status, reason, headers = _http_parts(record)
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
     try:
-        payload = _read_payload(record, max_body_bytes)
+        payload = _read_payload(record, limit.of(url))
     except Exception as exc:  # noqa: BLE001 - a library failure on one payload names the record
         raise ArchiveError(f"{path.name}: record {_rid(record)}: payload unreadable: {exc}") from exc
     mime, charset = _content_type(headers)
     return CapturedResponse(
-        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        url=url,
         method="GET",
         status=status,
         reason=reason,
@@ -334,21 +355,22 @@ def _read_response(
 
 
 def _revisit(
-    record: ArcWarcRecord, path: Path, offset: int, original: _Located, max_body_bytes: int
+    record: ArcWarcRecord, path: Path, offset: int, original: _Located, limit: _BodyLimit
 ) -> CapturedResponse:
     """The revisit's own URL, date and headers (if it has any) with its original's decoded payload."""
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
     with original.path.open("rb") as fh:
         fh.seek(original.offset)
         orig = next(ArchiveIterator(fh))
         o_status, o_reason, o_headers = _http_parts(orig)
-        payload = _read_payload(orig, max_body_bytes)
+        payload = _read_payload(orig, limit.of(url))
     status, reason, headers = _http_parts(record)
     if not headers or status in (0, 304):
         # server-not-modified revisits (or none recorded): the original's response is what was shown
         status, reason, headers = o_status, o_reason, o_headers
     mime, charset = _content_type(headers)
     return CapturedResponse(
-        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        url=url,
         method="GET",
         status=status,
         reason=reason,
@@ -407,10 +429,10 @@ def read_response_at(
                 orig = next(ArchiveIterator(ofh))
                 loc = _Located(Path(original[0]), original[1], _rid(orig),
                                orig.rec_headers.get_header("WARC-Payload-Digest") or "")
-            return _revisit(record, path, offset, loc, max_body_bytes)
+            return _revisit(record, path, offset, loc, _BodyLimit(max_body_bytes))
         if record.rec_type != "response":
             raise ArchiveError(f"{path.name}@{offset}: record {rid} is a {record.rec_type}, not a response")
-        return _read_response(record, path, lambda: offset, max_body_bytes)
+        return _read_response(record, path, lambda: offset, _BodyLimit(max_body_bytes))
 
 
 def read_record_bytes(path: Path, offset: int, length: int) -> bytes:

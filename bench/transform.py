@@ -27,13 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.reader import iter_responses
-from replica.site import Site
-from tests.transform.warcs import write_capture
+# Only what `moha-migrate transform` itself loads is imported at the top: the memory runs measure
+# a child running this file, and the replica and the capture writer (about 8 MiB of modules,
+# needed in the parent only) would pad the 1x baseline and flatter the ratio.
 from transform.pipeline import TransformOptions, transform_warcs
 
 
 def capture(articles: int, skin: str, where: Path) -> Path:
+    from replica.site import Site
+    from tests.transform.warcs import write_capture
+
     warc = where / f"replica-{articles}-{skin}.warc.gz"
     if not warc.exists():
         started = time.monotonic()
@@ -44,6 +47,8 @@ def capture(articles: int, skin: str, where: Path) -> Path:
 
 def html_pages(warc: Path) -> list[tuple[str, bytes]]:
     """Every captured 200 HTML page (the same pages both extractors see)."""
+    from archive.reader import iter_responses
+
     return [(r.url, r.body) for r in iter_responses([warc]) if r.status == 200 and r.content_type == "text/html" and r.body]
 
 
@@ -52,6 +57,7 @@ def crawl(articles: int, skin: str, where: Path) -> Path:
     from crawler.run import crawl_site
     from crawler.settings import CrawlOptions
     from replica.server import ReplicaServer
+    from replica.site import Site
 
     out = where / f"crawl-{articles}-{skin}"
     if not (out / "warc").exists():

@@ -1,12 +1,14 @@
 """Fold every page of one item (canonical, aliases, print view, www. form, redirect chains) into one
 record with all its old URLs, fill in media digests, map related links, and rewrite body links.
 
-Memory stays small whatever the capture: each extraction is spooled to a temporary JSONL file as
-soon as it is made, and only small keys stay in memory (item key -> spool offsets, URL -> item,
-media digests). Once every page has been seen, `iter_records` reads each item's best extraction
-back (the lowest rank: the canonical page before aliases and print views), completes it and yields
-it, streaming. Links in body HTML are rewritten with `moha_migrate.newurls.new_path`, the function
-the loaders' redirect map uses, so a rewritten link and a redirect always agree.
+Memory stays flat whatever the capture: each extraction is spooled to a temporary JSONL file as
+soon as it is made, and the keys (item key -> pages and spool offsets, URL -> item, media digests,
+redirect hops) go to a temporary SQLite store with a bounded page cache. Python dicts of the same
+keys took about 0.8 KB a response, most of the growth from 1x to 10x the input (bench/transform.py).
+Once every page has been seen, `iter_records` reads each item's best extraction back (the lowest
+rank: the canonical page before aliases and print views), completes it and yields it, streaming.
+Links in body HTML are rewritten with `moha_migrate.newurls.new_path`, the function the loaders'
+redirect map uses, so a rewritten link and a redirect always agree.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import defaultdict
+import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import groupby
 from typing import IO
 from urllib.parse import urljoin, urlsplit
 
@@ -61,28 +65,100 @@ class MergeProblem:
     reason: str
 
 
-@dataclass(slots=True)
+_SCHEMA = """
+CREATE TABLE entry (
+    id INTEGER PRIMARY KEY,       -- insertion order: ties in the ranking keep it, as a stable sort
+    kind TEXT NOT NULL,
+    ident TEXT NOT NULL,
+    incomplete INTEGER NOT NULL,  -- the page cannot show some fields (`missing` not empty)
+    fallback INTEGER NOT NULL,
+    rank INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    missing TEXT NOT NULL,        -- the field names, comma-separated
+    spool_offset INTEGER NOT NULL,
+    canonical_url TEXT,
+    new_path TEXT NOT NULL,
+    source_url TEXT NOT NULL,     -- the item's source_url as this page alone shows it
+    prov_file TEXT,               -- provenance, set on a page whose bytes were already extracted
+    prov_offset INTEGER,          -- under another URL (its own capture)
+    prov_record_id TEXT,
+    prov_digest TEXT,
+    prov_at TEXT
+);
+CREATE INDEX entry_rank ON entry (kind, ident, incomplete, fallback, rank, url);
+CREATE TABLE extracted (sha TEXT, kind TEXT, ident TEXT, entry INTEGER NOT NULL, PRIMARY KEY (sha, kind, ident)) WITHOUT ROWID;
+CREATE TABLE url_item (ukey TEXT PRIMARY KEY, kind TEXT NOT NULL, ident TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE media (
+    seq INTEGER PRIMARY KEY, sha TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mime TEXT NOT NULL,
+    source TEXT NOT NULL,         -- the least of its URLs on the bare host: its source_url
+    prov_file TEXT, prov_offset INTEGER, prov_record_id TEXT, prov_digest TEXT, prov_at TEXT
+);
+CREATE TABLE media_url (sha TEXT, url TEXT, PRIMARY KEY (sha, url)) WITHOUT ROWID;
+CREATE TABLE media_key (ukey TEXT PRIMARY KEY, sha TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE uses (mkey TEXT, kind TEXT, ident TEXT, PRIMARY KEY (mkey, kind, ident)) WITHOUT ROWID;
+CREATE TABLE redirect (ukey TEXT PRIMARY KEY, url TEXT NOT NULL, target TEXT NOT NULL, tkey TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX redirect_target ON redirect (tkey);
+CREATE TABLE chain_start (kind TEXT, ident TEXT, url TEXT);
+CREATE INDEX chain_start_item ON chain_start (kind, ident);
+CREATE TABLE item (
+    kind TEXT, ident TEXT, kind_order INTEGER NOT NULL, num_len INTEGER NOT NULL, num TEXT NOT NULL,
+    entry INTEGER NOT NULL,       -- the primary page: the best source of the item's content
+    path TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (kind, ident)
+) WITHOUT ROWID;
+"""
+_STORE_CACHE_KIB = 1024
+"""SQLite page cache of the key store: what it may hold in memory before pages go to its file."""
+
+_ENTRY_COLUMNS = "id, kind, ident, missing, fallback, rank, url, spool_offset, canonical_url, new_path, source_url, prov_file, prov_offset, prov_record_id, prov_digest, prov_at"
+
+
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    rank: int
-    spool_offset: int
-    url: str
-    canonical_url: str | None
+    """One page of an item, as a row of the key store (the primary page is read back as one)."""
+
+    id: int
+    key: ItemKey
+    missing: tuple[str, ...]
     fallback: bool
+    rank: int
+    url: str
+    spool_offset: int
+    canonical_url: str | None
     new_path: str
     source_url: str
-    """The item's source_url as this page alone shows it (its canonical URL, or one built from it)."""
-    missing: tuple[str, ...]
-    provenance: Provenance | None = None
+    provenance: Provenance | None
     """Set on a page whose bytes were already extracted under another URL (its own capture)."""
 
+    @classmethod
+    def from_row(cls, row: tuple) -> _Entry:
+        missing = tuple(row[3].split(",")) if row[3] else ()
+        return cls(row[0], (row[1], row[2]), missing, bool(row[4]), row[5], row[6], row[7], row[8], row[9], row[10], _provenance(row[11:16]))
 
-@dataclass(slots=True)
-class _MediaFile:
-    sha256: str
-    size: int
-    mime: str
-    urls: list[str] = field(default_factory=list)
-    provenance: Provenance | None = None
+
+def _provenance_columns(prov: Provenance | None) -> tuple:
+    if prov is None:
+        return (None, None, None, None, None)
+    return (prov.warc_file, prov.offset, prov.record_id, prov.payload_digest, prov.captured_at.isoformat())
+
+
+def _provenance(columns: tuple) -> Provenance | None:
+    if columns[0] is None:
+        return None
+    return Provenance(warc_file=columns[0], offset=columns[1], record_id=columns[2], payload_digest=columns[3], captured_at=datetime.fromisoformat(columns[4]))
+
+
+def _open_store() -> sqlite3.Connection:
+    """A private temporary SQLite database for the keys: SQLite keeps its pages in memory up to
+    the cache size and spills the rest to an unnamed file in its temporary directory (deleted when
+    the connection closes), so memory stays the same whether the capture has 2,000 responses or
+    200,000. One transaction for the whole run: nothing needs to survive it."""
+    db = sqlite3.connect("", isolation_level=None)
+    db.execute(f"PRAGMA cache_size = -{_STORE_CACHE_KIB}")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.executescript(_SCHEMA)
+    db.execute("BEGIN")
+    return db
 
 
 def _bare(url: str) -> str:
@@ -90,21 +166,25 @@ def _bare(url: str) -> str:
 
 
 class ItemSet:
-    """Every item seen in a capture, held as small keys; the extractions themselves are spooled."""
+    """Every item seen in a capture, held as keys in a temporary SQLite store (the extractions
+    themselves are spooled): memory does not grow with the number of pages, items or media."""
 
     def __init__(self, spool: IO[bytes], rules: UrlRules, profile: SiteProfile) -> None:
         self._spool = spool
         self._rules = rules
         self._profile = profile
-        self._items: dict[ItemKey, list[_Entry]] = defaultdict(list)
-        self._url_item: dict[str, ItemKey] = {}
-        self._media: dict[str, _MediaFile] = {}  # sha256 -> file
-        self._media_url: dict[str, str] = {}  # comparable url -> sha256
-        self._redirects: dict[str, tuple[str, str]] = {}  # comparable url -> (url, target)
-        self._uses: dict[str, set[ItemKey]] = defaultdict(set)  # comparable media url -> items
-        self._sources: dict[ItemKey, str] = {}  # filled by iter_records
-        self._extracted: dict[tuple[str, ItemKey], _Entry] = {}  # (payload sha256, item) -> entry
+        self._db = _open_store()
         self.problems: list[MergeProblem] = []
+
+    def close(self) -> None:
+        """Drop the key store (its file goes with it)."""
+        self._db.close()
+
+    def __enter__(self) -> ItemSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ---------------------------------------------------------------- collecting
 
@@ -118,61 +198,71 @@ class ItemSet:
         self._spool.seek(0, 2)
         offset = self._spool.tell()
         self._spool.write(line)
-        entry = _Entry(
-            extracted.rank, offset, url, extracted.canonical_url, extracted.fallback,
-            new_path(record), extracted.canonical_url or _built_source(record), extracted.missing,
-        )
-        self._items[extracted.key].append(entry)
+        kind, ident = extracted.key
+        db = self._db
+        entry = db.execute(
+            "INSERT INTO entry (kind, ident, incomplete, fallback, rank, url, missing, spool_offset, canonical_url, new_path, source_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, ident, bool(extracted.missing), extracted.fallback, extracted.rank, url, ",".join(extracted.missing), offset,
+             extracted.canonical_url, new_path(record), extracted.canonical_url or _built_source(record)),
+        ).lastrowid
         if extracted.payload_sha256:
-            self._extracted[(extracted.payload_sha256, extracted.key)] = entry
-        self._url_item[_key(url)] = extracted.key
+            db.execute("INSERT OR REPLACE INTO extracted VALUES (?, ?, ?, ?)", (extracted.payload_sha256, kind, ident, entry))
+        db.execute("INSERT OR REPLACE INTO url_item VALUES (?, ?, ?)", (_key(url), kind, ident))
         if extracted.canonical_url:
-            self._url_item.setdefault(_key(extracted.canonical_url), extracted.key)
-        for media_url in extracted.media_urls:
-            self._uses[_key(media_url)].add(extracted.key)
+            db.execute("INSERT OR IGNORE INTO url_item VALUES (?, ?, ?)", (_key(extracted.canonical_url), kind, ident))
+        db.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?, ?)", ((_key(m), kind, ident) for m in extracted.media_urls))
 
     def add_duplicate(self, url: str, key: ItemKey, rank: int, payload_sha256: str, provenance: Provenance) -> bool:
         """Add `url` to an item whose page with these very bytes was already extracted (a www.
         form, an alias or a revisit serving the same payload): extraction is pure, so its result
         is reused. Return False when no such page was extracted (the caller extracts)."""
-        first = self._extracted.get((payload_sha256, key))
+        db = self._db
+        first = db.execute("SELECT entry FROM extracted WHERE sha = ? AND kind = ? AND ident = ?", (payload_sha256, *key)).fetchone()
         if first is None:
             return False
         url = normalize_url(url)
-        self._items[key].append(replace(first, rank=rank, url=url, provenance=provenance))
-        self._url_item[_key(url)] = key
+        db.execute(
+            "INSERT INTO entry (kind, ident, incomplete, fallback, rank, url, missing, spool_offset, canonical_url, new_path, source_url,"
+            " prov_file, prov_offset, prov_record_id, prov_digest, prov_at)"
+            " SELECT kind, ident, incomplete, fallback, ?, ?, missing, spool_offset, canonical_url, new_path, source_url, ?, ?, ?, ?, ?"
+            " FROM entry WHERE id = ?",
+            (rank, url, *_provenance_columns(provenance), first[0]),
+        )
+        db.execute("INSERT OR REPLACE INTO url_item VALUES (?, ?, ?)", (_key(url), *key))
         return True
 
     def add_media(self, url: str, sha256: str, size: int, mime: str, provenance: Provenance) -> None:
         """Remember one captured /Uploads/ file; the same bytes under another URL join its record."""
         url = normalize_url(url)
-        media = self._media.get(sha256)
-        if media is None:
-            media = self._media[sha256] = _MediaFile(sha256, size, mime, [], provenance)
-        if url not in media.urls:
-            media.urls.append(url)
-        self._media_url[_key(url)] = sha256
+        db = self._db
+        db.execute("INSERT OR IGNORE INTO media (sha, size, mime, source, prov_file, prov_offset, prov_record_id, prov_digest, prov_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (sha256, size, mime, _bare(url), *_provenance_columns(provenance)))
+        db.execute("UPDATE media SET source = ?1 WHERE sha = ?2 AND source > ?1", (_bare(url), sha256))
+        db.execute("INSERT OR IGNORE INTO media_url VALUES (?, ?)", (sha256, url))
+        db.execute("INSERT OR REPLACE INTO media_key VALUES (?, ?)", (_key(url), sha256))
 
     def add_redirect(self, url: str, location: str) -> None:
         """Remember one redirect hop (the response's URL and its absolute Location)."""
-        self._redirects[_key(url)] = (normalize_url(url), normalize_url(location))
+        target = normalize_url(location)
+        self._db.execute("INSERT OR REPLACE INTO redirect VALUES (?, ?, ?, ?)", (_key(url), normalize_url(url), target, _key(target)))
 
     @property
     def item_count(self) -> int:
-        return len(self._items)
+        return self._db.execute("SELECT COUNT(*) FROM (SELECT DISTINCT kind, ident FROM entry)").fetchone()[0]
 
     @property
     def fallback_urls(self) -> list[str]:
-        return sorted(e.url for entries in self._items.values() for e in entries if e.fallback)
+        # SQLite compares TEXT as UTF-8 bytes, which orders as Python orders str (by code point)
+        return [url for (url,) in self._db.execute("SELECT url FROM entry WHERE fallback ORDER BY url")]
 
     # ---------------------------------------------------------------- resolving
 
-    def _chain_starts(self) -> dict[ItemKey, list[str]]:
-        """Item key -> first URLs of the redirect chains that end on the item."""
-        targets = {_key(t) for _, t in self._redirects.values()}
-        out: dict[ItemKey, list[str]] = defaultdict(list)
-        for key, (url, target) in self._redirects.items():
-            if key in targets:
+    def _find_chain_starts(self) -> None:
+        """Fill `chain_start`: the first URLs of the redirect chains that end on an item."""
+        db = self._db
+        for key, url, target in db.execute("SELECT ukey, url, target FROM redirect ORDER BY ukey"):
+            if db.execute("SELECT 1 FROM redirect WHERE tkey = ?", (key,)).fetchone():
                 continue  # a middle hop: only the first URL of a chain is listed
             seen = {key}
             current = target
@@ -182,19 +272,19 @@ class ItemSet:
                     log.info("redirect loop from %s; not an item", url)
                     break
                 seen.add(ckey)
-                if ckey in self._redirects:
-                    current = self._redirects[ckey][1]
+                hop = db.execute("SELECT target FROM redirect WHERE ukey = ?", (ckey,)).fetchone()
+                if hop is not None:
+                    current = hop[0]
                     continue
                 item = self._item_of(current)
                 if item is not None:
-                    out[item].append(url)
+                    db.execute("INSERT INTO chain_start VALUES (?, ?, ?)", (*item, url))
                 break
-        return out
 
     def _item_of(self, url: str) -> ItemKey | None:
-        key = self._url_item.get(_key(url))
-        if key is not None:
-            return key
+        row = self._db.execute("SELECT kind, ident FROM url_item WHERE ukey = ?", (_key(url),)).fetchone()
+        if row is not None:
+            return row
         cls = classify_url(url, self._rules)
         candidate: ItemKey | None = None
         if cls.verdict == "article" and cls.item is not None:
@@ -203,7 +293,31 @@ class ItemSet:
             candidate = ("document", str(cls.doc))
         elif cls.verdict == "page" and cls.slug:
             candidate = ("page", cls.slug)
-        return candidate if candidate in self._items else None
+        if candidate is None or self._db.execute("SELECT 1 FROM entry WHERE kind = ? AND ident = ? LIMIT 1", candidate).fetchone() is None:
+            return None
+        return candidate
+
+    def _rank_items(self) -> None:
+        """Fill `item`: each item's primary page (the lowest (missing, fallback, rank, url), the
+        first captured on a tie), its new path and its source_url (the best page that names a
+        canonical URL, else what the primary page shows)."""
+        db = self._db
+        rows = db.execute(
+            "SELECT kind, ident, id, new_path, canonical_url, source_url FROM entry"
+            " ORDER BY kind, ident, incomplete, fallback, rank, url, id"
+        )
+        insert = "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        for (kind, ident), group in groupby(rows, key=lambda r: (r[0], r[1])):
+            primary = next(group)
+            canonical = primary[4] or next((r[4] for r in group if r[4]), None)
+            num = str(int(ident)) if ident.isdigit() else "0"
+            db.execute(insert, (kind, ident, _KIND_ORDER[kind], len(num), num, primary[2], primary[3], canonical or primary[5]))
+
+    def _source(self, key: ItemKey) -> str:
+        return self._db.execute("SELECT source FROM item WHERE kind = ? AND ident = ?", key).fetchone()[0]
+
+    def _entry(self, entry_id: int) -> _Entry:
+        return _Entry.from_row(self._db.execute(f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE id = ?", (entry_id,)).fetchone())
 
     def _on_every_host(self, urls: set[str]) -> set[str]:
         """Each URL on every host of the profile: the site answered the same paths on all."""
@@ -256,14 +370,9 @@ class ItemSet:
     def iter_records(self) -> Iterator[Record]:
         """Yield every merged record (articles, documents, pages, then media), completed and
         validated; an item that fails validation is added to `problems` instead."""
-        starts = self._chain_starts()
-        media_records = self._media_records()
-        media_by_sha = {m.sha256: m for m in media_records}
-        paths: dict[ItemKey, str] = {}
-        for key, entries in self._items.items():
-            entries.sort(key=lambda e: (bool(e.missing), e.fallback, e.rank, e.url))
-            paths[key] = entries[0].new_path
-            self._sources[key] = next((e.canonical_url for e in entries if e.canonical_url), entries[0].source_url)
+        db = self._db
+        self._find_chain_starts()
+        self._rank_items()
 
         def rewriter(base: str) -> Callable[[str, str], str | None]:
             def rewrite(tag: str, raw: str) -> str | None:
@@ -274,20 +383,21 @@ class ItemSet:
                 if not absolute.startswith(("http://", "https://")):
                     return None
                 target = absolute.split("#", 1)[0]
-                sha = self._media_url.get(_key(target))
-                if sha is not None:
-                    m = media_by_sha[sha]
-                    return media_path(m.sha256, m.url)
+                media = db.execute("SELECT k.sha, m.source FROM media_key k JOIN media m USING (sha) WHERE k.ukey = ?", (_key(target),)).fetchone()
+                if media is not None:
+                    return media_path(*media)
                 item = self._item_of(target)
                 if item is not None:
-                    return paths[item]  # the new page has no legacy anchors: the fragment goes
+                    # the new page has no legacy anchors: the fragment goes
+                    return db.execute("SELECT path FROM item WHERE kind = ? AND ident = ?", item).fetchone()[0]
                 return normalize_url(absolute)
 
             return rewrite
 
-        for key in sorted(self._items, key=lambda k: (_KIND_ORDER[k[0]], int(k[1]) if k[1].isdigit() else 0, k[1])):
-            entries = self._items[key]
-            primary = entries[0]
+        # item order: kind, then the numeric identity (as int(ident) would order it), then the text
+        items = db.execute("SELECT kind, ident, entry, source FROM item ORDER BY kind_order, num_len, num, ident")
+        for kind, ident, entry_id, source in items:
+            primary = self._entry(entry_id)
             if primary.missing:
                 self.problems.append(self._problem(primary, f"only pages that do not show its {', '.join(primary.missing)} were captured (e.g. the print view)"))
                 continue
@@ -295,46 +405,49 @@ class ItemSet:
                 record = self._read(primary)
                 if primary.provenance is not None:
                     record = replace(record, provenance=primary.provenance)
-                source = self._sources[key]
-                urls = self._on_every_host({e.url for e in entries} | set(starts.get(key, ())) | {source}) | self._aliases(record, source)
+                pages = {url for (url,) in db.execute("SELECT url FROM entry WHERE kind = ? AND ident = ?", (kind, ident))}
+                starts = {url for (url,) in db.execute("SELECT url FROM chain_start WHERE kind = ? AND ident = ?", (kind, ident))}
+                urls = self._on_every_host(pages | starts | {source}) | self._aliases(record, source)
                 record = self._complete(record, source, sorted(urls), rewriter(source))
                 record = record_from_dict(record_to_dict(record))
             except RecordError as exc:
                 self.problems.append(self._problem(primary, f"record invalid: {exc}"))
                 continue
             yield record
-        for media in media_records:
+        for media in self._media_records():
             try:
                 yield record_from_dict(record_to_dict(self._with_users(media)))
             except RecordError as exc:
                 prov = media.provenance
                 self.problems.append(MergeProblem(prov.warc_file if prov else "", prov.offset if prov else -1, media.url, f"record invalid: {exc}"))
 
-    def _media_records(self) -> list[Media]:
+    def _media_records(self) -> Iterator[Media]:
         hosts = self._profile.raw.get("transform", {}).get("aliases", {}).get("hosts", ["moha.gov.vn"])
-        out = []
-        for media in self._media.values():
-            bare = sorted({_bare(u) for u in media.urls})
-            source = bare[0]
+        rows = self._db.execute("SELECT sha, size, mime, source, prov_file, prov_offset, prov_record_id, prov_digest, prov_at FROM media ORDER BY source, seq")
+        for sha, size, mime, source, *prov in rows:
+            captured = [url for (url,) in self._db.execute("SELECT url FROM media_url WHERE sha = ?", (sha,))]
+            bare = {_bare(u) for u in captured}
             urls = {normalize_url(f"http://{host}{_path_query(u)}") for u in bare for host in hosts}
-            out.append(
-                Media(
-                    source_url=source,
-                    old_urls=tuple(sorted(urls | set(media.urls) | {source})),
-                    title=file_name(source),
-                    provenance=media.provenance,
-                    url=source,
-                    sha256=media.sha256,
-                    mime=media.mime,
-                    size=media.size,
-                    referenced_by=(),
-                )
+            yield Media(
+                source_url=source,
+                old_urls=tuple(sorted(urls | set(captured) | {source})),
+                title=file_name(source),
+                provenance=_provenance(tuple(prov)),
+                url=source,
+                sha256=sha,
+                mime=mime,
+                size=size,
+                referenced_by=(),
             )
-        out.sort(key=lambda m: m.source_url)
-        return out
 
     def _with_users(self, media: Media) -> Media:
-        users = {self._sources[key] for url in media.old_urls for key in self._uses.get(_key(url), ())}
+        users = {
+            source
+            for url in media.old_urls
+            for (source,) in self._db.execute(
+                "SELECT i.source FROM uses u JOIN item i ON i.kind = u.kind AND i.ident = u.ident WHERE u.mkey = ?", (_key(url),)
+            )
+        }
         return replace(media, referenced_by=tuple(sorted(users)))
 
     def _complete(self, record: Record, source: str, urls: list[str], rewrite: Callable[[str, str], str | None]) -> Record:
@@ -350,18 +463,20 @@ class ItemSet:
         return replace(record, **changes)  # type: ignore[arg-type]
 
     def _image(self, image: Image) -> Image:
-        return replace(image, sha256=self._media_url.get(_key(image.url)))
+        row = self._db.execute("SELECT sha FROM media_key WHERE ukey = ?", (_key(image.url),)).fetchone()
+        return replace(image, sha256=row[0] if row else None)
 
     def _attachment(self, attachment: Attachment) -> Attachment:
-        sha = self._media_url.get(_key(attachment.url))
-        if sha is None:
+        row = self._db.execute(
+            "SELECT k.sha, m.mime, m.size FROM media_key k JOIN media m USING (sha) WHERE k.ukey = ?", (_key(attachment.url),)
+        ).fetchone()
+        if row is None:
             return replace(attachment, sha256=None, size=None)
-        media = self._media[sha]
-        return replace(attachment, sha256=sha, mime=media.mime, size=media.size)
+        return replace(attachment, sha256=row[0], mime=row[1], size=row[2])
 
     def _related(self, url: str) -> str:
         item = self._item_of(url)
-        return self._sources[item] if item is not None else _bare(url)
+        return self._source(item) if item is not None else _bare(url)
 
 
 def _key(url: str) -> str:

@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 __all__ = ["TransformOptions", "TransformResult", "transform_response", "transform_warcs"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+_BODILESS_VERDICTS = frozenset({"offsite", "session", "media", "skip"})
+"""URL classes whose responses are skipped or only digested (media: sha256, size and head): the
+reader streams their payload through the digest instead of holding it (a 30 MB PDF would
+otherwise be a 30 MB peak whatever the size of the capture)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +210,12 @@ def transform_warcs(
         target.parent.mkdir(parents=True, exist_ok=True)
     result = TransformResult(out=out, errors_path=errors)
     started = time.monotonic()
-    with errors.open("w", encoding="utf-8", newline="\n") as err_fh, tempfile.TemporaryFile(dir=out.parent, prefix=".transform-spool-") as spool:
+    with (
+        errors.open("w", encoding="utf-8", newline="\n") as err_fh,
+        tempfile.TemporaryFile(dir=out.parent, prefix=".transform-spool-") as spool,
+        ItemSet(spool, rules, opts.profile) as items,
+    ):
         error_log = _ErrorLog(err_fh, result)
-        items = ItemSet(spool, rules, opts.profile)
 
         def on_archive_error(exc: ArchiveError) -> None:
             if isinstance(exc, WarcDamaged):
@@ -216,7 +223,10 @@ def transform_warcs(
             else:
                 error_log.write("", None, "", f"unreadable WARC: {exc}")
 
-        for resp in iter_responses(warc_paths, max_body_bytes=opts.max_media_bytes, on_error=on_archive_error):
+        def wants_body(url: str) -> bool:
+            return classify_url(url, rules).verdict not in _BODILESS_VERDICTS
+
+        for resp in iter_responses(warc_paths, max_body_bytes=opts.max_media_bytes, on_error=on_archive_error, wants_body=wants_body):
             result.responses += 1
             try:
                 skipped = transform_response(resp, items, rules, opts)

@@ -121,6 +121,16 @@ def test_large_body_is_hashed_not_kept(tmp_path: Path) -> None:
     assert r.size == len(PNG) and r.sha256 == hashlib.sha256(PNG).hexdigest() and r.head == PNG[:4096]
 
 
+def test_unwanted_bodies_are_digested_not_kept(warc: tuple[Path, dict[str, str]]) -> None:
+    path, _ = warc
+    got = {r.url: r for r in iter_responses([path], wants_body=lambda url: "/Uploads/" not in url)}
+    for url in ("http://moha.gov.vn/Uploads/Images/2015/08/a.png", "http://moha.gov.vn/Uploads/Images/2015/08/b.png"):
+        r = got[url]  # the original and its revisit
+        assert r.body is None
+        assert r.size == len(PNG) and r.sha256 == hashlib.sha256(PNG).hexdigest() and r.head == PNG[:4096]
+    assert got["http://moha.gov.vn/a.html"].body == HTML
+
+
 def test_revisit_before_its_original_is_resolved_at_the_end(tmp_path: Path) -> None:
     first, second = tmp_path / "a.warc.gz", tmp_path / "b.warc.gz"
     ids = _write(second)
