@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     literal,
     select,
     update,
@@ -84,10 +83,7 @@ def insert_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, An
     if not rows:
         return []
     table = schema.CONTENT_TABLES[kind]
-    if is_psycopg(conn):
-        bulk_insert(conn, table, rows)
-    else:  # SQLite and MariaDB need SQLAlchemy's type processing for dates and times
-        conn.execute(insert(table), list(rows))
+    bulk_insert(conn, table, rows)
     return ids_by(conn, table.c.path, table.c.id, [row["path"] for row in rows])
 
 
@@ -138,32 +134,43 @@ def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> 
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT many rows through the driver itself: PostgreSQL COPY (psycopg), else executemany.
+    """INSERT many rows (mappings sharing their keys) through the driver itself; see `insert_rows`."""
+    if rows:
+        columns = list(rows[0])
+        insert_rows(conn, table, columns, [tuple(row[c] for c in columns) for row in rows])
 
-    SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself for the
-    hundreds of thousands of small rows (redirects, related links) a full load writes; the driver
-    path is what the raw baseline of bench/load.py measures. COPY runs on the same connection, so
-    it is part of the batch's transaction. Rows must share their keys; values are ints, strings
-    and None (and dates/datetimes on PostgreSQL, which psycopg adapts).
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT many rows, given as plain tuples of `columns`, through the driver itself: PostgreSQL
+    COPY (psycopg), else one executemany.
+
+    SQLAlchemy's per-row parameter processing (compiling, dicts, type processors for every value)
+    costs more than SQLite's insert itself for the hundreds of thousands of rows a full load writes;
+    the driver path is what the raw baseline of bench/load.py measures. Only the columns whose type
+    needs it (dates and times on SQLite) go through SQLAlchemy's bind processor, so values land
+    exactly as an ORM insert would store them. COPY runs on the same connection, so it is part of
+    the batch's transaction (psycopg adapts dates and times itself).
     """
     if not rows:
         return
-    columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
     if is_psycopg(conn):
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row(tuple(row[c] for c in columns))
+                    write(row)
         return
+    processors = [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    if any(processors):
+        rows = [
+            tuple(v if f is None or v is None else f(v) for f, v in zip(processors, row, strict=True)) for row in rows
+        ]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([mark] * len(columns))})", list(rows))
 
 
 def delete_children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> None:
