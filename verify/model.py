@@ -6,7 +6,10 @@ never show a number report.json does not hold.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 STEPS = ("captured", "records", "loaded")
@@ -58,6 +61,38 @@ class ItemReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def as_dict(self) -> dict[str, Any]:
+        """The item as report.json holds it."""
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+class SpooledItems:
+    """Item reports kept in a temporary JSON Lines file and read back one at a time.
+
+    A full-scale verification reports ~30,000 items; as objects they were one of the largest parts
+    of verify's memory, while the report only needs them in order, a few times. The file is
+    removed when this object is collected (or at exit).
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="moha-verify-items-", suffix=".jsonl")
+        self._count = 0
+
+    def append(self, item: ItemReport) -> None:
+        self._file.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[ItemReport]:
+        self._file.flush()
+        with open(self._file.name, encoding="utf-8") as fh:
+            for line in fh:
+                yield ItemReport(**json.loads(line))
+
 
 @dataclass
 class Verification:
@@ -69,7 +104,8 @@ class Verification:
     """kind -> step (captured, records, loaded) -> count."""
     checks: list[Check]
     lost: list[Lost]
-    items: list[ItemReport]
+    items: Iterable[ItemReport]
+    """A list, or `SpooledItems` for a real migration; iterated, never indexed."""
     per_year: dict[str, dict[str, int]]
     """year -> kind -> count (loaded items)."""
     per_category: dict[str, int]
@@ -81,11 +117,11 @@ class Verification:
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def head_dict(self) -> dict[str, Any]:
+        """Everything but the items, as report.json holds it; the report writes the items one by one."""
+        data = asdict(replace(self, items=[]))
+        del data["items"]
         data["ok"] = self.ok
         for check, raw in zip(self.checks, data["checks"]):
             raw["ok"] = check.ok
-        for item, raw in zip(self.items, data["items"]):
-            raw["ok"] = item.ok
         return data

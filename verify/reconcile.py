@@ -1,7 +1,8 @@
 """Reconcile the three sides of a migration — capture, records, database — item by item.
 
-One pass over each side, keeping only small per-item facts (keys, hashes, body text of the loaded
-rows), so a full-scale migration (~30,000 items) verifies in bounded memory:
+One pass over each side, writing small per-item facts (keys, hashes, body text of the loaded
+rows) into a scratch database (`verify.facts`) rather than into memory, so a full-scale migration
+(~30,000 items) verifies in about the memory of a small one:
 
 1. records.jsonl (+ errors.jsonl): what transform made of the capture, and what it could not;
 2. the portal database, read back through `loaders.export` (the same records shape), its redirect
@@ -10,8 +11,8 @@ rows), so a full-scale migration (~30,000 items) verifies in bounded memory:
    transform uses), the payload digest of every file, and the text of every captured page to
    compare with the text the database now holds.
 
-Each check says over how many items it ran and names every item at fault; `Verification.ok` is
-true only when all checks are green.
+Each check is then a query over the scratch database; it says over how many items it ran and
+names every item at fault. `Verification.ok` is true only when all checks are green.
 """
 
 from __future__ import annotations
@@ -23,19 +24,19 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
 
 from archive.index import iter_index
 from archive.reader import CapturedResponse, iter_responses, iter_warc_paths
-from loaders.db import connect, is_at_head, make_engine, masked
+from loaders.db import is_at_head, make_engine, masked
 from loaders.export import iter_exported
 from loaders.filestore import FileStore, default_store_root
-from loaders.redirects import iter_redirects
-from loaders.schema import IdMap
+from loaders.rows import other_host
+from loaders.schema import IdMap, Redirect
 from moha_migrate.errors import ArchiveError, TransformError, VerifyError
 from moha_migrate.jsonl import iter_lines
 from moha_migrate.newurls import new_path
@@ -44,13 +45,18 @@ from moha_migrate.records import VN_TZ, Article, Document, Media, Page, Record, 
 from moha_migrate.urls import comparable
 from transform.classify import UrlRules, classify_url
 from transform.tree import parse_page, text_of
-from verify.model import Check, ItemReport, Lost, Verification
+from verify.facts import FactStore, RecordFacts
+from verify.model import Check, ItemReport, Lost, SpooledItems, Verification
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str], None]
 _WORD = re.compile(r"\w+", re.UNICODE)
 DEFAULT_MIN_SIMILARITY = 0.95
+REDIRECTS = Redirect.__table__
+ID_MAP = IdMap.__table__
+PORTAL_READ_CACHE_KIB = 4 * 1024
+"""SQLite page cache while verify reads the portal (SQLite's default is 2 MB)."""
 
 
 @dataclass(frozen=True)
@@ -66,31 +72,6 @@ class VerifyInputs:
     files_dir: Path | None = None
     replay_url: str | None = None
     min_similarity: float = DEFAULT_MIN_SIMILARITY
-
-
-@dataclass
-class _RecordFacts:
-    """What verification keeps of one record of records.jsonl."""
-
-    kind: str
-    source_url: str
-    title: str
-    identity: tuple[str, str]
-    digest: str
-    new_path: str
-    old_urls: list[str]
-    year: int | None
-    category: str | None
-    provenance: dict | None
-    file_digests: list[tuple[str, str]] = field(default_factory=list)
-    """(url, sha256) of the files the record holds or uses."""
-
-
-@dataclass
-class _RowFacts:
-    digest: str
-    path: str
-    text: str | None
 
 
 def record_digest(record: Record) -> str:
@@ -125,7 +106,7 @@ def text_similarity(expected: str, observed: str) -> float:
     return found / sum(want.values())
 
 
-def _facts(record: Record) -> _RecordFacts:
+def _facts(record: Record) -> RecordFacts:
     year: int | None = None
     category: str | None = None
     files: list[tuple[str, str]] = []
@@ -139,7 +120,7 @@ def _facts(record: Record) -> _RecordFacts:
     elif isinstance(record, Media):
         files = [(url, record.sha256) for url in record.old_urls]
     prov = record_to_dict(record).get("provenance")
-    return _RecordFacts(
+    return RecordFacts(
         kind=record.kind,
         source_url=record.source_url,
         title=record.title,
@@ -147,31 +128,37 @@ def _facts(record: Record) -> _RecordFacts:
         digest=record_digest(record),
         new_path=new_path(record),
         old_urls=list(record.old_urls),
+        comparable_old_urls=[comparable(url) for url in record.old_urls],
         year=year,
         category=category,
         provenance=prov,
-        file_digests=files,
+        file_digests=[(url, comparable(url), sha) for url, sha in files],
     )
 
 
+def _sqlite_reading_cache(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    """Verify reads the portal once, in id order: the loaders' 64 MB page cache (sized for the
+    random index writes of a load) would only hold pages never read again."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{PORTAL_READ_CACHE_KIB}")
+    cursor.close()
+
+
 class _Reconciler:
-    def __init__(self, inputs: VerifyInputs, progress: ProgressFn | None) -> None:
+    """One pass over each side into a `FactStore`, then the checks as queries over it.
+
+    What stays in memory is what the report lists anyway: the faults, the lost items, the
+    transform errors and the capture's totals.
+    """
+
+    def __init__(self, inputs: VerifyInputs, facts: FactStore, progress: ProgressFn | None) -> None:
         self.inputs = inputs
+        self.facts = facts
         self.say = progress or (lambda _msg: None)
-        self.records: dict[tuple[str, str], _RecordFacts] = {}
         self.bad_lines: list[str] = []
         self.transform_errors: list[dict] = []
-        self.rows: dict[tuple[str, str], _RowFacts] = {}
-        self.row_paths: set[str] = set()
-        self.captured: dict[tuple[str, str], str] = {}
-        """Captured item identity -> the first URL that showed it."""
-        self.page_text: dict[tuple[str, str], float] = {}
-        self.payload_sha: dict[str, set[str]] = defaultdict(set)
-        """comparable(url) -> sha256 of every captured payload under that URL."""
         self.capture: dict = {"responses": 0, "bytes": 0, "statuses": {}, "bytes_per_mime": {}}
         self.capture_damage: list[str] = []
-        self.redirects: dict[str, str] = {}
-        self.map_messages: dict[tuple[str, str], str] = {}
         self.problems_by_item: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.lost: list[Lost] = []
         self.checks: list[Check] = []
@@ -179,12 +166,12 @@ class _Reconciler:
     # -------------------------------------------------------------- side 1: records
     def read_records(self) -> None:
         self.say("reading records")
-        for parsed in iter_lines(self.inputs.records):
+        for seq, parsed in enumerate(iter_lines(self.inputs.records)):
             if parsed.error is not None or parsed.record is None:
                 self.bad_lines.append(f"{self.inputs.records.name} {parsed.error}")
                 continue
-            facts = _facts(parsed.record)
-            self.records[(facts.kind, facts.source_url)] = facts
+            self.facts.add_record(seq, _facts(parsed.record))
+        self.facts.flush()
         if self.inputs.errors and self.inputs.errors.exists():
             with self.inputs.errors.open(encoding="utf-8") as fh:
                 for number, line in enumerate(fh, 1):
@@ -198,28 +185,40 @@ class _Reconciler:
     def read_database(self) -> None:
         self.say("reading the database")
         engine = make_engine(self.inputs.db_url)
-        if not is_at_head(engine):
-            engine.dispose()
-            raise VerifyError(f"{masked(make_engine(self.inputs.db_url).url)} holds no portal database (run `moha-migrate load` first)")
-        engine.dispose()
-        engine = connect(self.inputs.db_url, upgrade=False)
+        if engine.url.get_backend_name() == "sqlite":
+            event.listen(engine, "connect", _sqlite_reading_cache)
         try:
+            if not is_at_head(engine):
+                raise VerifyError(f"{masked(engine.url)} holds no portal database (run `moha-migrate load` first)")
             for record in iter_exported(engine):
                 text = record.body_text if isinstance(record, (Article, Page)) else None
-                path = new_path(record)
-                self.rows[(record.kind, record.source_url)] = _RowFacts(record_digest(record), path, text)
-                self.row_paths.add(path)
+                self.facts.add_row(record.kind, record.source_url, record_digest(record), new_path(record), text)
             with engine.connect() as conn:
-                self.redirects = {comparable(r.old_url): r.new_path for r in iter_redirects(conn)}
-                self.map_messages = {
-                    (kind, url): f"{status}: {message}" if message else status
-                    for kind, url, status, message in conn.execute(
-                        select(IdMap.kind, IdMap.source_url, IdMap.status, IdMap.message)
-                    )
-                }
+                self._read_redirects(conn)
+                for kind, url, status, message in conn.execute(
+                    select(IdMap.kind, IdMap.source_url, IdMap.status, IdMap.message)
+                ):
+                    self.facts.add_map_message(kind, url, f"{status}: {message}" if message else status)
         finally:
             engine.dispose()
+        self.facts.flush()
         self.store = FileStore(default_store_root(self.inputs.db_url, self.inputs.files_dir))
+
+    def _read_redirects(self, conn: Connection) -> None:
+        """Every old URL of the redirect map and its target, streamed from the table.
+
+        Not through `loaders.redirects.iter_redirects`: that sorts the whole map in memory for the
+        map writers (some 230,000 URLs at full scale), and a lookup by URL needs no order. A row
+        answers for its URL on both legacy hosts when `other_origin` is set.
+        """
+        stmt = select(REDIRECTS.c.old_url, REDIRECTS.c.new_path, REDIRECTS.c.other_origin).join(
+            ID_MAP, ID_MAP.c.id == REDIRECTS.c.map_id
+        )
+        for old_url, target, other_origin in conn.execute(stmt):
+            self.facts.add_redirect(comparable(old_url), old_url, target)
+            if other_origin is not None:
+                other = other_host(old_url) or old_url
+                self.facts.add_redirect(comparable(other), other, target)
 
     # -------------------------------------------------------------- side 3: capture
     def read_capture(self) -> None:
@@ -228,22 +227,15 @@ class _Reconciler:
         self.say("reading the capture")
         rules = UrlRules.from_profile(load_profile())
         soft_404 = tuple(s.encode("utf-8") for s in rules.soft_404)
-        # The crawler fetches one form of each URL (www or bare host, either query order), so a
-        # record's page is looked up under every old URL it lists.
-        text_wanted = {
-            comparable(url): key
-            for key, f in self.records.items()
-            if f.kind in ("article", "page")
-            for url in f.old_urls
-        }
         for resp in iter_responses(iter_warc_paths(self.inputs.warcs), on_error=self._capture_damage):
             self._count(resp)
             if resp.status != 200:
                 continue
-            self.payload_sha[comparable(resp.url)].add(resp.sha256)
+            url = comparable(resp.url)
+            self.facts.add_payload(url, resp.sha256)
             verdict = classify_url(resp.url, rules)
             if verdict.verdict == "media":
-                self.captured.setdefault(("media", resp.sha256), resp.url)
+                self.facts.add_captured("media", resp.sha256, resp.url)
                 continue
             if verdict.verdict not in ("article", "document", "page") or resp.body is None:
                 continue
@@ -252,10 +244,13 @@ class _Reconciler:
             key = {"article": verdict.item, "document": verdict.doc, "page": (verdict.slug or "").lower()}[verdict.verdict]
             if key is None or key == "":
                 continue
-            self.captured.setdefault((verdict.verdict, str(key)), resp.url)
-            record_key = text_wanted.get(comparable(resp.url))
-            if record_key is not None and record_key not in self.page_text:
-                self.page_text[record_key] = self._similarity(record_key, resp)
+            self.facts.add_captured(verdict.verdict, str(key), resp.url)
+            # The crawler fetches one form of each URL (www or bare host, either query order), so a
+            # record's page is looked up under every old URL it lists.
+            target = self.facts.text_target(url)
+            if target is not None and not target.scored:
+                self.facts.add_score(target.key, self._similarity(target.text, resp))
+        self.facts.flush()
 
     def _capture_damage(self, exc: ArchiveError) -> None:
         self.capture_damage.append(str(exc))
@@ -268,16 +263,15 @@ class _Reconciler:
         mime = resp.content_type or "(none)"
         cap["bytes_per_mime"][mime] = cap["bytes_per_mime"].get(mime, 0) + resp.size
 
-    def _similarity(self, record_key: tuple[str, str], resp: CapturedResponse) -> float:
-        row = self.rows.get(record_key)
-        if row is None or row.text is None:
+    def _similarity(self, text: str | None, resp: CapturedResponse) -> float:
+        if text is None:
             return -1.0
         try:
             page = parse_page(resp.body or b"", resp.charset, resp.url)
         except TransformError as exc:
             log.warning("%s: cannot read the captured page to compare: %s", resp.url, exc)
             return 0.0
-        return text_similarity(row.text, text_of(page.root))
+        return text_similarity(text, text_of(page.root))
 
     # -------------------------------------------------------------- the checks
     def check_all(self) -> None:
@@ -308,17 +302,15 @@ class _Reconciler:
     def _check_capture_to_records(self) -> None:
         if not self.inputs.warcs:
             return
-        have = {f.identity for f in self.records.values()}
         errors_by_url = {comparable(e.get("url", "")): e.get("reason", "") for e in self.transform_errors}
         failures = []
-        for ident, url in sorted(self.captured.items()):
-            if ident in have:
-                continue
+        for kind, _key, url in self.facts.captured_without_record():
             reason = errors_by_url.get(comparable(url)) or "no record and no transform error for it"
-            self.lost.append(Lost(ident[0], url, "captured -> records", reason))
-            failures.append(f"{ident[0]} {url}: {reason}")
+            self.lost.append(Lost(kind, url, "captured -> records", reason))
+            failures.append(f"{kind} {url}: {reason}")
         self.checks.append(
-            Check("capture_to_records", "Every captured item became a record", len(self.captured), len(failures),
+            Check("capture_to_records", "Every captured item became a record", self.facts.count("captured"),
+                  len(failures),
                   "Items found in the WARCs (by the site profile's URL patterns, soft-404 pages left out) "
                   "and the records that stand for them.", failures)
         )
@@ -328,7 +320,7 @@ class _Reconciler:
             f"{e.get('url') or '(no URL)'} ({e.get('warc_file')}@{e.get('offset')}): {e.get('reason')}"
             for e in self.transform_errors
         ]
-        total = self.capture["responses"] or len(self.records) + len(failures)
+        total = self.capture["responses"] or self.facts.count("record") + len(failures)
         self.checks.append(
             Check("transform_errors", "No captured page failed to transform", total, len(failures),
                   "Lines of errors.jsonl: pages transform could not turn into records.", failures)
@@ -337,59 +329,59 @@ class _Reconciler:
     def _check_records_valid(self) -> None:
         self.checks.append(
             Check("records_valid", "records.jsonl follows the records contract",
-                  len(self.records) + len(self.bad_lines), len(self.bad_lines),
+                  self.facts.count("record") + len(self.bad_lines), len(self.bad_lines),
                   "Every line parses and validates (types, NFC text, no mojibake, URLs).", self.bad_lines)
         )
 
     def _check_records_loaded(self) -> None:
         failures = []
-        for key, facts in sorted(self.records.items()):
-            if key not in self.rows:
-                reason = self.map_messages.get(key, "not in the database")
-                self.lost.append(Lost(facts.kind, facts.source_url, "records -> loaded", reason))
-                failures.append(self._fail(key, f"not in the database ({reason})"))
-        extra = sorted(set(self.rows) - set(self.records))
-        for key in extra:
-            failures.append(f"{key[0]} {key[1]}: in the database but in no record")
+        for kind, url, message in self.facts.records_not_loaded():
+            reason = message or "not in the database"
+            self.lost.append(Lost(kind, url, "records -> loaded", reason))
+            failures.append(self._fail((kind, url), f"not in the database ({reason})"))
+        extra = 0
+        for kind, url in self.facts.rows_without_record():
+            extra += 1
+            failures.append(f"{kind} {url}: in the database but in no record")
         self.checks.append(
             Check("records_loaded", "Every record is in the database, and nothing else",
-                  len(self.records) + len(extra), len(failures),
+                  self.facts.count("record") + extra, len(failures),
                   "Rows read back from the portal database, matched to records by kind and source URL.", failures)
         )
 
     def _check_rows_match(self) -> None:
         failures = []
-        loaded = [k for k in self.records if k in self.rows]
-        for key in loaded:
-            if self.rows[key].digest != self.records[key].digest:
-                failures.append(self._fail(key, "database row differs from its record"))
+        loaded = 0
+        for kind, url, equal in self.facts.loaded_digests():
+            loaded += 1
+            if not equal:
+                failures.append(self._fail((kind, url), "database row differs from its record"))
         self.checks.append(
-            Check("rows_match", "Every database row equals its record", len(loaded), len(failures),
+            Check("rows_match", "Every database row equals its record", loaded, len(failures),
                   "Each row exported back as a record and compared field by field (by digest).", failures)
         )
 
     def _check_files(self) -> None:
         failures = []
-        wanted: dict[str, tuple[tuple[str, str], str]] = {}
-        for key, facts in self.records.items():
-            for url, sha in facts.file_digests:
-                wanted.setdefault(sha, (key, url))
-                captured = self.payload_sha.get(comparable(url))
-                if self.inputs.warcs and captured is not None and sha not in captured:
-                    failures.append(self._fail(key, f"{url}: sha256 {sha[:12]}… is not the captured payload's"))
-        for sha, (key, url) in sorted(wanted.items()):
+        if self.inputs.warcs:
+            for kind, url, file_url, sha, url_captured, sha_captured in self.facts.files_of_records():
+                if url_captured and not sha_captured:
+                    failures.append(self._fail((kind, url), f"{file_url}: sha256 {sha[:12]}… is not the captured payload's"))
+        wanted = 0
+        for sha, kind, url, file_url in self.facts.distinct_files():
+            wanted += 1
             path = self.store.path_for(sha)
             if not path.is_file():
-                failures.append(self._fail(key, f"{url}: file {sha[:12]}… missing from the store"))
+                failures.append(self._fail((kind, url), f"{file_url}: file {sha[:12]}… missing from the store"))
                 continue
             digest = hashlib.sha256()
             with path.open("rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
             if digest.hexdigest() != sha:
-                failures.append(self._fail(key, f"{url}: stored file {path.name[:12]}… altered (sha256 differs)"))
+                failures.append(self._fail((kind, url), f"{file_url}: stored file {path.name[:12]}… altered (sha256 differs)"))
         self.checks.append(
-            Check("files", "Every stored file equals the captured bytes", len(wanted), len(failures),
+            Check("files", "Every stored file equals the captured bytes", wanted, len(failures),
                   f"sha256 of each file in the store ({self.store.root}) against the record and the WARC payload.",
                   failures)
         )
@@ -397,18 +389,14 @@ class _Reconciler:
     def _check_redirects(self) -> None:
         failures = []
         total = 0
-        for key, facts in sorted(self.records.items()):
-            if key not in self.rows:
-                continue
-            for old in facts.old_urls:
-                total += 1
-                target = self.redirects.get(comparable(old))
-                if target is None:
-                    failures.append(self._fail(key, f"no redirect for {old}"))
-                elif not target.startswith("/") or target.startswith("//"):
-                    failures.append(self._fail(key, f"{old} redirects off the portal: {target}"))
-                elif target not in self.row_paths:
-                    failures.append(self._fail(key, f"{old} redirects to {target}, which is no loaded row"))
+        for kind, url, old, target, target_loaded in self.facts.redirects_of_loaded():
+            total += 1
+            if target is None:
+                failures.append(self._fail((kind, url), f"no redirect for {old}"))
+            elif not target.startswith("/") or target.startswith("//"):
+                failures.append(self._fail((kind, url), f"{old} redirects off the portal: {target}"))
+            elif not target_loaded:
+                failures.append(self._fail((kind, url), f"{old} redirects to {target}, which is no loaded row"))
         self.checks.append(
             Check("redirects", "Every old URL redirects to a loaded row", total, len(failures),
                   "The redirect map, old URL by old URL, and the row each target resolves to.", failures)
@@ -419,15 +407,12 @@ class _Reconciler:
             return
         failures = []
         compared = 0
-        for key, facts in sorted(self.records.items()):
-            if facts.kind not in ("article", "page") or key not in self.rows:
-                continue
+        for kind, url, score in self.facts.scores_of_loaded_texts():
             compared += 1
-            score = self.page_text.get(key)
             if score is None:
-                failures.append(self._fail(key, "its captured page is not in the WARCs"))
+                failures.append(self._fail((kind, url), "its captured page is not in the WARCs"))
             elif score < self.inputs.min_similarity:
-                failures.append(self._fail(key, f"text similarity {score:.3f} < {self.inputs.min_similarity}"))
+                failures.append(self._fail((kind, url), f"text similarity {score:.3f} < {self.inputs.min_similarity}"))
         self.checks.append(
             Check("text_similarity", "Database text matches the captured page", compared, len(failures),
                   f"Share of the row's words found on its captured page; at least {self.inputs.min_similarity}.",
@@ -436,30 +421,24 @@ class _Reconciler:
 
     # -------------------------------------------------------------- assembling
     def verification(self) -> Verification:
-        funnel: dict[str, dict[str, int]] = defaultdict(lambda: {"captured": 0, "records": 0, "loaded": 0})
-        for kind, _ in self.captured:
-            funnel[kind]["captured"] += 1
-        for kind, _ in self.records:
-            funnel[kind]["records"] += 1
-        for kind, _ in self.rows:
-            funnel[kind]["loaded"] += 1
         per_year: dict[str, dict[str, int]] = defaultdict(dict)
         per_category: Counter[str] = Counter()
-        items = []
-        for key, facts in sorted(self.records.items()):
-            if key in self.rows:
-                if facts.year:
-                    per_year[str(facts.year)][facts.kind] = per_year[str(facts.year)].get(facts.kind, 0) + 1
-                if facts.category:
-                    per_category[facts.category] += 1
-            score = self.page_text.get(key)
+        items = SpooledItems()
+        for item in self.facts.items():
+            kind, url = item.key
+            if item.loaded:
+                if item.year:
+                    per_year[str(item.year)][kind] = per_year[str(item.year)].get(kind, 0) + 1
+                if item.category:
+                    per_category[item.category] += 1
+            score = item.score
             items.append(
                 ItemReport(
-                    kind=facts.kind, source_url=facts.source_url, title=facts.title,
-                    new_path=facts.new_path if key in self.rows else None, year=facts.year,
-                    category=facts.category, old_urls=facts.old_urls, provenance=facts.provenance,
+                    kind=kind, source_url=url, title=item.title,
+                    new_path=item.new_path if item.loaded else None, year=item.year,
+                    category=item.category, old_urls=item.old_urls, provenance=item.provenance,
                     similarity=round(score, 4) if score is not None and score >= 0 else None,
-                    problems=self.problems_by_item.get(key, []),
+                    problems=self.problems_by_item.get(item.key, []),
                 )
             )
         for lost in self.lost:
@@ -481,7 +460,7 @@ class _Reconciler:
         return Verification(
             generated_at=datetime.now(VN_TZ).isoformat(timespec="seconds"),
             inputs=inputs,
-            funnel=dict(funnel),
+            funnel=self.facts.counts_per_kind(),
             checks=self.checks,
             lost=self.lost,
             items=items,
@@ -497,10 +476,11 @@ def verify_migration(inputs: VerifyInputs, progress: ProgressFn | None = None) -
     input cannot be read at all (a missing database, an unreadable records file)."""
     if not inputs.records.is_file():
         raise VerifyError(f"cannot read {inputs.records}: no such file (run `moha-migrate transform` first)")
-    reconciler = _Reconciler(inputs, progress)
-    reconciler.read_records()
-    reconciler.read_database()
-    reconciler.read_capture()
-    reconciler.check_all()
-    return reconciler.verification()
+    with FactStore() as facts:
+        reconciler = _Reconciler(inputs, facts, progress)
+        reconciler.read_records()
+        reconciler.read_database()
+        reconciler.read_capture()
+        reconciler.check_all()
+        return reconciler.verification()
 

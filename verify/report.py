@@ -12,26 +12,75 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from moha_migrate.errors import VerifyError
-from verify.model import STEPS, Verification
+from verify.model import STEPS, ItemReport, Verification
 
 KIND_COLOURS = {"article": "#2563eb", "document": "#9333ea", "page": "#0d9488", "media": "#d97706"}
 
 
 def write_report(verification: Verification, html_path: Path, json_path: Path | None = None) -> tuple[Path, Path]:
-    """Write report.html and report.json (next to it unless given); return both paths."""
+    """Write report.html and report.json (next to it unless given); return both paths.
+
+    Both files are written piece by piece, one item at a time: a full-scale report is tens of
+    megabytes, and building it as one string (and the items as dicts) tripled verify's memory.
+    """
     json_path = json_path or html_path.with_suffix(".json")
-    data = verification.as_dict()
+    head = verification.head_dict()
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
-        html_path.write_text(render_html(data), "utf-8")
+        with json_path.open("w", encoding="utf-8") as out:
+            _write_json(out, head, verification.items)
+        bad, kinds = 0, set()
+        for item in verification.items:
+            bad += not item.ok
+            kinds.add(item.kind)
+        with html_path.open("w", encoding="utf-8") as out:
+            out.writelines(_html(head, verification.items, bad, kinds))
     except OSError as exc:
         raise VerifyError(f"cannot write the report to {html_path}: {exc.strerror}") from exc
     return html_path, json_path
+
+
+def _json_at(value: Any, level: int) -> str:
+    """`value` as `json.dumps(..., indent=1, sort_keys=True)` writes it `level` levels deep.
+
+    JSON strings hold no raw newline, so indenting every line after the first is exact.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+    return text.replace("\n", "\n" + " " * level)
+
+
+def _write_json(out: TextIO, head: dict[str, Any], items: Iterable[ItemReport]) -> None:
+    """report.json: the text `json.dumps(head | {"items": [...]}, indent=1, sort_keys=True)` would
+    give, with the items encoded one at a time."""
+    out.write("{")
+    for n, key in enumerate(sorted([*head, "items"])):
+        out.write(("," if n else "") + "\n " + json.dumps(key, ensure_ascii=False) + ": ")
+        if key != "items":
+            out.write(_json_at(head[key], 1))
+            continue
+        empty = True
+        for item in items:
+            out.write(("[" if empty else ",") + "\n  " + _json_at(item.as_dict(), 2))
+            empty = False
+        out.write("[]" if empty else "\n ]")
+    out.write("\n}")
+
+
+def _items_json(items: Iterable[ItemReport]) -> Iterator[str]:
+    """The items as `json.dumps(items, ensure_ascii=False)` gives them, safe inside <script>.
+
+    Each item is escaped on its own: "</" cannot span two items, which end in "}" and are
+    joined by ", ".
+    """
+    yield "["
+    for n, item in enumerate(items):
+        yield (", " if n else "") + json.dumps(item.as_dict(), ensure_ascii=False).replace("</", "<\\/")
+    yield "]"
 
 
 def _esc(value: Any) -> str:
@@ -89,7 +138,7 @@ def _bars_svg(series: list[tuple[str, list[tuple[str, int, str]]]], *, width: in
     return "".join(out)
 
 
-def _glance(data: dict[str, Any]) -> str:
+def _glance(data: dict[str, Any], bad_items: int) -> str:
     """Big numbers for the ten-second read: items loaded per kind, checks green, items at fault."""
     tiles = [
         (kind + "s loaded", _figure(f"funnel.{kind}.loaded", steps.get("loaded", 0)))
@@ -97,7 +146,7 @@ def _glance(data: dict[str, Any]) -> str:
     ]
     green = sum(1 for c in data["checks"] if c["ok"])
     tiles.append(("checks green", f"{green} / {len(data['checks'])}"))
-    tiles.append(("items with problems", str(sum(1 for i in data["items"] if not i["ok"]))))
+    tiles.append(("items with problems", str(bad_items)))
     return "".join(f'<div class="tile"><div class="big">{value}</div><div>{_esc(label)}</div></div>' for label, value in tiles)
 
 
@@ -256,8 +305,8 @@ SCRIPT = r"""
 """
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The whole report page for the dict form of a Verification (see `Verification.as_dict`)."""
+def _html(data: dict[str, Any], items: Iterable[ItemReport], bad_items: int, kinds: set[str]) -> Iterator[str]:
+    """The whole report page, in pieces: `data` is `Verification.head_dict()`, the items come last."""
     ok = data["ok"]
     failed_checks = [c for c in data["checks"] if not c["ok"]]
     verdict = (
@@ -265,10 +314,9 @@ def render_html(data: dict[str, Any]) -> str:
         if ok
         else f"{len(failed_checks)} of {len(data['checks'])} checks failed: see the red lines below."
     )
-    items_json = json.dumps(data["items"], ensure_ascii=False).replace("</", "<\\/")
-    kinds = "".join(f'<option value="{k}">{k}</option>' for k in sorted({i["kind"] for i in data["items"]}))
+    options = "".join(f'<option value="{k}">{k}</option>' for k in sorted(kinds))
     inputs = "".join(f"<tr><th>{_esc(k)}</th><td class='url'>{_esc(v)}</td></tr>" for k, v in data["inputs"].items())
-    return f"""<!DOCTYPE html>
+    yield f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>moha-migrate verification report</title>
@@ -277,7 +325,7 @@ def render_html(data: dict[str, Any]) -> str:
 <header class="{'ok' if ok else 'bad'}"><h1>Migration verification: {'PASSED' if ok else 'FAILED'}</h1>
 <p>{_esc(verdict)} Generated {_esc(data['generated_at'])}.</p></header>
 <main>
-<section id="glance">{_glance(data)}</section>
+<section id="glance">{_glance(data, bad_items)}</section>
 <section id="checks"><h2>Checks</h2><ul class="checks">{_summary(data)}</ul></section>
 <section id="funnel"><h2>Items per kind at each step</h2>{_funnel(data)}</section>
 <section id="lost"><h2>Items lost between steps</h2>{_lost(data)}</section>
@@ -286,7 +334,7 @@ def render_html(data: dict[str, Any]) -> str:
 <section id="capture"><h2>Capture</h2>{_capture(data)}</section>
 <section id="item-list"><h2>Items</h2>
 <div id="filters"><input id="q" type="search" placeholder="filter: title, URL, problem" aria-label="filter">
-<select id="kind" aria-label="kind"><option value="">all kinds</option>{kinds}</select>
+<select id="kind" aria-label="kind"><option value="">all kinds</option>{options}</select>
 <select id="state" aria-label="state"><option value="">all</option><option value="bad">problems only</option><option value="ok">ok only</option></select>
 <span id="count"></span></div>
 <table id="items"><thead><tr><th>state</th><th>kind</th><th>title</th><th>old URL</th><th>text similarity</th><th>problems</th></tr></thead><tbody></tbody></table>
@@ -294,7 +342,9 @@ def render_html(data: dict[str, Any]) -> str:
 </section>
 <section id="inputs"><h2>Inputs</h2><table class="grid">{inputs}</table></section>
 </main>
-<script type="application/json" id="items-data">{items_json}</script>
+<script type="application/json" id="items-data">"""
+    yield from _items_json(items)
+    yield f"""</script>
 <script>{SCRIPT}</script>
 </body></html>
 """

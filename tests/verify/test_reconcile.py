@@ -133,3 +133,17 @@ def test_real_report_in_chromium_shows_report_json_numbers(migrated: Migrated, t
         assert str(lookup(data, key)) == value, key
     assert 'data-ok="true"' in rendered.dom
     assert screenshot(html_path, ARTIFACTS / "report-replica.png").stat().st_size > 10_000
+
+
+def test_a_record_listed_twice_keeps_its_first_place_and_its_last_facts(migrated: Migrated, tmp_path: Path) -> None:
+    """The scratch store keeps what a dict keyed by (kind, source_url) kept: the later line wins."""
+    m = migrated.copy(tmp_path / "m")
+    lines = m.records.read_text("utf-8").splitlines()
+    first = json.loads(lines[0])
+    again = dict(first, title=first["title"] + " (again)")
+    m.records.write_text("\n".join([*lines, json.dumps(again, ensure_ascii=False)]) + "\n", "utf-8")
+    verification = verify_of(m)
+    assert red(verification) == {"rows_match": [f"{first['kind']} {first['source_url']}: database row differs from its record"]}
+    mine = [i for i in verification.items if (i.kind, i.source_url) == (first["kind"], first["source_url"])]
+    assert [i.title for i in mine] == [again["title"]]
+    assert verification.funnel[first["kind"]]["records"] == verification.funnel[first["kind"]]["loaded"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import reduce
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from lxml import html as lxml_html
 
 from tests.verify.browser import chromium, render, screenshot
-from verify.model import Check, ItemReport, Lost, Verification
+from verify.model import Check, ItemReport, Lost, SpooledItems, Verification
 from verify.report import write_report
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -94,3 +95,27 @@ def test_report_renders_in_chromium_without_console_errors(tmp_path: Path) -> No
     assert [li.get("data-check") for li in tree.xpath("//li[contains(@class,'bad')]")] == ["records_loaded"]
     shot = screenshot(html_path, ARTIFACTS / "report-sample.png")
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("spooled", [False, True], ids=["list", "spooled"])
+def test_report_json_is_written_item_by_item_as_one_dump_would_write_it(tmp_path: Path, spooled: bool) -> None:
+    """write_report streams report.json and the embedded item list; the text must stay exactly what
+    one json.dumps of the whole report gave (readers diff reports of successive runs)."""
+    verification = sample(True)
+    if spooled:
+        items = SpooledItems()
+        for item in verification.items:
+            items.append(item)
+        verification = replace(verification, items=items)
+    html_path, json_path = write_report(verification, tmp_path / "report.html")
+    whole = verification.head_dict() | {"items": [item.as_dict() for item in verification.items]}
+    assert json_path.read_text("utf-8") == json.dumps(whole, ensure_ascii=False, indent=1, sort_keys=True)
+    embedded = json.dumps(whole["items"], ensure_ascii=False).replace("</", "<\\/")
+    assert f'<script type="application/json" id="items-data">{embedded}</script>' in html_path.read_text("utf-8")
+
+
+def test_an_empty_item_list_is_written_as_one_dump_would_write_it(tmp_path: Path) -> None:
+    verification = replace(sample(False), items=SpooledItems())
+    _, json_path = write_report(verification, tmp_path / "report.html")
+    data = json.loads(json_path.read_text("utf-8"))
+    assert data["items"] == [] and '"items": [],' in json_path.read_text("utf-8")
