@@ -88,6 +88,7 @@ def scrapy_settings(opts: CrawlOptions, rules: CrawlRules) -> dict[str, Any]:
         "ITEM_PIPELINES": {},
         "REQUEST_FINGERPRINTER_CLASS": M + "frontier.FrontierFingerprinter",
         "DUPEFILTER_CLASS": M + "frontier.JournalDupeFilter",
+        "SCHEDULER_MEMORY_QUEUE": M + "pending.CompactRequestQueue",
         "TELNETCONSOLE_ENABLED": False,
         "LOGSTATS_INTERVAL": 0,
         "STATS_DUMP": False,

@@ -45,7 +45,7 @@ from moha_migrate.profile import load_profile
 log = logging.getLogger(__name__)
 
 _FORM_WITH_VIEWSTATE = '//form[.//input[@name="__VIEWSTATE"]]'
-LINK_CACHE_MAX = 500_000
+LINK_CACHE_MAX = 20_000
 # Page 1 of a postback listing is the GET page itself; the pager's Page$1 would capture it twice.
 _FIRST_PAGE = "Page$1"
 
@@ -89,7 +89,7 @@ class MohaSpider(scrapy.Spider):
         plan = self.plan
         if plan is None or not (plan.seen or plan.log_entries):
             for url in self.start_urls_list:
-                yield self._request(url, hops="", referrer=None, embed=False)
+                yield self.link_request(url, hops="", referrer=None)
             return
         for entry in plan.reparse:
             for request in self._reparse(entry):
@@ -170,7 +170,7 @@ class MohaSpider(scrapy.Spider):
                 self.log_skip(target, reason, url, hop)
                 continue
             self._yielded.add(key)
-            yield self._request(target, hops=hop, referrer=url, embed=embed, key=key)
+            yield self.link_request(target, hops=hop, referrer=url, key=key)
         if "__doPostBack" in text and isinstance(response, TextResponse):
             yield from self._postbacks(response, text, url, hops)
 
@@ -229,7 +229,12 @@ class MohaSpider(scrapy.Spider):
             return None
         return request if request.method == "POST" else None
 
-    def _request(self, url: str, *, hops: str, referrer: str | None, embed: bool, key: str | None = None) -> Request:
+    def link_request(self, url: str, *, hops: str, referrer: str | None, key: str | None = None) -> Request:
+        """The request for a link: GET, breadth-first priority, hop path, referrer, frontier key.
+
+        crawler.pending stores waiting requests of exactly this shape as tuples and calls this
+        again to make them when they are due.
+        """
         meta: dict[str, Any] = {"moha_hops": hops, "moha_referrer": referrer}
         if key is not None:
             meta[KEY_META] = (url, key)  # valid for this URL only: a redirect copies meta
