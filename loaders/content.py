@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    cast,
     delete,
     func,
     literal,
@@ -50,17 +51,26 @@ def matching(conn: Connection, column: Any, values: Sequence[Any]) -> Iterator[C
     """WHERE clauses that together match `column` against every one of `values`, in as few
     queries as the database allows.
 
-    PostgreSQL takes the whole list as one array parameter (`= ANY(...)`) and SQLite as one JSON
+    PostgreSQL takes the whole list as one parameter (`= ANY(...)`) and SQLite as one JSON
     parameter (`IN (SELECT value FROM json_each(...))`): one query per batch and nothing to render
     per value (SQLAlchemy rendering, and psycopg re-parsing, 900-value IN lists cost more than the
     lookups themselves). MariaDB gets `IN (...)` lists of at most IN_CHUNK values.
+
+    On PostgreSQL the list travels as one newline-joined text that the server splits
+    (`string_to_array`): psycopg builds an array parameter value by value in Python, which cost a
+    full load more than the lookups themselves (issue 6). Lists that cannot be joined that way
+    (a value holding a newline, or empty) go as an array.
     """
     values = list(values)
     if not values:
         return
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        yield column == any_(literal(values, ARRAY(column.type)))
+        joined = "\n".join(map(str, values))
+        if joined.count("\n") == len(values) - 1 and "" not in values:
+            yield column == any_(cast(func.string_to_array(literal(joined), "\n"), ARRAY(column.type)))
+        else:
+            yield column == any_(literal(values, ARRAY(column.type)))
     elif dialect == "sqlite":
         listed = func.json_each(json.dumps(values, ensure_ascii=False)).table_valued("value")
         yield column.in_(select(listed.c.value))
