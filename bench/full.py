@@ -1,7 +1,8 @@
 """Benchmark the whole migration: `run --scale full` on SQLite, beside a run at a tenth of it.
 
 Prints wall time per stage, peak RSS (the largest process of the run: the run itself or a crawl
-worker) and counts, then the RSS ratio full / tenth. Targets (issue 7): full scale in < 20 minutes
+worker), overall and per stage (the stage the run's progress lines on stderr name), and counts,
+then the RSS ratio full / tenth. Targets (issue 7): full scale in < 20 minutes
 on 2 cores, peak RSS < 1 GB, RSS at full scale <= 1.5x RSS at a tenth.
 
 Not part of CI (it takes many minutes). Usage:
@@ -11,7 +12,9 @@ Not part of CI (it takes many minutes). Usage:
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -22,10 +25,15 @@ from pathlib import Path
 import psutil
 
 STAGES = ("crawl", "index", "transform", "load", "redirects", "verify")
+STAGE_STARTED = re.compile(r"migration: \d+/\d+ (\w+)")
+"""The progress line `run` logs as a stage begins (at most one each 5 s, so not for every stage)."""
+STAGE_ENDED = re.compile(r"runner\.run: (\w+): ")
+"""The line `run` logs as each stage ends, the next one then begins."""
 
 
-def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: dict[str, int]) -> None:
-    """Poll the run and its children every 0.2 s; keep the largest single-process RSS and the largest sum."""
+def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: dict[str, int], stage: list[str]) -> None:
+    """Poll the run and its children every 0.2 s; keep the largest single-process RSS and the largest
+    sum, and the largest single-process RSS of each stage (`stage[0]` is the one running)."""
     try:
         root = psutil.Process(proc.pid)
     except psutil.NoSuchProcess:
@@ -39,21 +47,39 @@ def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: dict[st
         if rss:
             out["max_process"] = max(out.get("max_process", 0), max(rss))
             out["max_total"] = max(out.get("max_total", 0), sum(rss))
+            out[stage[0]] = max(out.get(stage[0], 0), max(rss))
         time.sleep(0.2)
+
+
+def follow_stages(stream, stage: list[str], tail: collections.deque) -> None:
+    """Read the run's stderr as it comes: follow the stage running in `stage[0]`, keep the tail."""
+    for line in stream:
+        tail.append(line)
+        started, ended = STAGE_STARTED.search(line), STAGE_ENDED.search(line)
+        if started and started.group(1) in STAGES:
+            stage[0] = started.group(1)
+        elif ended and ended.group(1) in STAGES[:-1]:
+            stage[0] = STAGES[STAGES.index(ended.group(1)) + 1]
 
 
 def run_once(scale: str, workdir: Path) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
-    cmd = [sys.executable, "-m", "moha_migrate.cli", "-q", "run", "--workdir", str(workdir), "--scale", scale,
+    # Not -q: the INFO progress lines on stderr say which stage is running.
+    cmd = [sys.executable, "-m", "moha_migrate.cli", "run", "--workdir", str(workdir), "--scale", scale,
            "--ignore-crawl-delay", "--json"]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stop, rss = threading.Event(), {}
-    watcher = threading.Thread(target=peak_rss_of_tree, args=(proc, stop, rss), daemon=True)
+    stop, rss, stage, tail = threading.Event(), {}, ["crawl"], collections.deque(maxlen=60)
+    watcher = threading.Thread(target=peak_rss_of_tree, args=(proc, stop, rss, stage), daemon=True)
+    reader = threading.Thread(target=follow_stages, args=(proc.stderr, stage, tail), daemon=True)
     watcher.start()
-    stdout, stderr = proc.communicate()
+    reader.start()
+    stdout = proc.stdout.read()
+    proc.wait()
+    reader.join()
     stop.set()
     watcher.join()
+    stderr = "".join(tail)
     wall = time.monotonic() - started
     try:
         summary = json.loads(stdout.strip().splitlines()[-1])
@@ -69,6 +95,8 @@ def show(result: dict) -> None:
           f"peak RSS {result['rss'].get('max_process', 0) / mib:.0f} MiB (one process), "
           f"{result['rss'].get('max_total', 0) / mib:.0f} MiB (all processes)")
     print("  per stage: " + ", ".join(f"{s} {counts.get(f'{s}_s', 0):.1f} s" for s in STAGES))
+    print("  peak RSS per stage (one process): "
+          + ", ".join(f"{s} {result['rss'].get(s, 0) / mib:.0f} MiB" for s in STAGES))
     print("  counts: " + ", ".join(f"{k} {counts[k]}" for k in ("articles", "documents", "medias", "pages") if k in counts))
     if result["summary"]["problems"]:
         print("  problems: " + "; ".join(result["summary"]["problems"][:5]))

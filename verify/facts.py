@@ -7,9 +7,10 @@ process stays about as large at any scale, and the checks become joins.
 
 The store keeps the semantics of the dicts it replaces: a record that appears twice in
 records.jsonl keeps the place of its first line and the facts of its last; the first capture of an
-item names it; the last redirect of an old URL wins. Text columns compare by code point (SQLite's
-BINARY collation over UTF-8), so `ORDER BY kind, source_url` is Python's `sorted()` of the same
-keys and every list of faults comes out in the order it always had.
+item names it; of old URLs in the redirect map that compare equal, the one that sorts last wins.
+Text columns compare by code point (SQLite's BINARY collation over UTF-8), so `ORDER BY kind,
+source_url` is Python's `sorted()` of the same keys and every list of faults comes out in the
+order it always had.
 """
 
 from __future__ import annotations
