@@ -93,6 +93,7 @@ CREATE TABLE media (
     source TEXT NOT NULL,         -- the least of its URLs on the bare host: its source_url
     prov_file TEXT, prov_offset INTEGER, prov_record_id TEXT, prov_digest TEXT, prov_at TEXT
 );
+CREATE INDEX media_order ON media (source, seq);  -- output order, read without a sort
 CREATE TABLE media_url (sha TEXT, url TEXT, PRIMARY KEY (sha, url)) WITHOUT ROWID;
 CREATE TABLE media_key (ukey TEXT PRIMARY KEY, sha TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE uses (mkey TEXT, kind TEXT, ident TEXT, PRIMARY KEY (mkey, kind, ident)) WITHOUT ROWID;
@@ -105,6 +106,7 @@ CREATE TABLE item (
     entry INTEGER NOT NULL,       -- the primary page: the best source of the item's content
     path TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (kind, ident)
 ) WITHOUT ROWID;
+CREATE INDEX item_order ON item (kind_order, num_len, num, ident);  -- output order, read without a sort
 """
 _STORE_CACHE_KIB = 1024
 """SQLite page cache of the key store: what it may hold in memory before pages go to its file."""
