@@ -2,7 +2,8 @@
 
 One pass over the WARCs (archive.reader.iter_responses: revisits resolved, content-encoding
 undone) sends each response to its extractor by URL class; every extraction is spooled to a
-temporary file next to the output and only small keys stay in memory (transform/merge.py). After
+temporary file next to the output and the keys that merge them go to a temporary SQLite store in
+the temporary directory (transform/merge.py), so memory does not grow with the capture. After
 the pass, items are merged, completed and written one at a time. A page that fails becomes one
 line of errors.jsonl `{warc_file, offset, url, reason}` and the run goes on; a damaged WARC gives
 every record before the damage plus one error line naming the offset.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from moha_migrate.jsonl import iter_records
 from moha_migrate.records import Article, Media
 from tests.transform.warcs import write_capture
 from transform.accuracy import AccuracyReport, score_records
-from transform.pipeline import TransformResult, transform_warcs
+from transform.pipeline import TransformOptions, TransformResult, transform_warcs
 
 
 def assert_accepted(report: AccuracyReport, result: TransformResult) -> None:
@@ -101,3 +102,36 @@ def test_page_matching_no_template_falls_back_and_is_flagged(tmp_path: Path) -> 
     assert "Đoạn 7:" in records[0].body_text and "Trang chủ" not in records[0].body_text
     summary = result.summary()
     assert summary.counts["fallback_pages"] == 1 and "matched no template" in summary.message
+
+
+def test_a_reused_extraction_gives_the_records_of_a_fresh_one(replica_site, tmp_path: Path) -> None:
+    """The www. form captured first and the canonical URL second with the same bytes: the second is
+    a reused extraction, yet the item's primary page (the bare host sorts first), so the record
+    takes its content from the first page's extraction and its provenance from the second's
+    capture, exactly as when each page is extracted on its own."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from tests.transform.warcs import CaptureWriter, crawl_site
+
+    fetched = crawl_site(replica_site, limit=300)
+    url, reply = next((u, r) for u, r in fetched if re.search(r"/tin-tuc-su-kien/[a-z0-9-]+/[^/]+-\d+\.html$", u) and r.status == 200)
+    url = url.replace("http://www.moha.gov.vn/", "http://moha.gov.vn/", 1)
+    www = url.replace("http://moha.gov.vn/", "http://www.moha.gov.vn/", 1)
+    warc = tmp_path / "both-hosts.warc.gz"
+    headers = [(k, v) for k, v in reply.headers if k.lower() not in ("content-length", "transfer-encoding")]
+    with warc.open("wb") as fh:
+        writer = CaptureWriter(fh)
+        for form in (www, url):
+            writer.write(form, 200, "OK", headers, reply.body, allow_revisit=False)
+    with warc.open("rb") as fh:
+        second_id = [r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(fh) if r.rec_type == "response"][1]
+    outputs = []
+    for reuse in (True, False):
+        out = tmp_path / f"reuse-{reuse}"
+        result = transform_warcs([warc], out / "records.jsonl", out / "errors.jsonl", options=TransformOptions(reuse_identical_payloads=reuse))
+        assert result.ok, result.error_samples
+        outputs.append((out / "records.jsonl").read_bytes())
+    assert outputs[0] == outputs[1]
+    article = next(r for r in iter_records(tmp_path / "reuse-True" / "records.jsonl") if isinstance(r, Article))
+    assert article.provenance.record_id == second_id
+    assert {url, www} <= set(article.old_urls)

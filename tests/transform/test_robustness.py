@@ -120,11 +120,11 @@ def test_random_bytes_are_an_error_or_a_skip_never_a_crash(replica_site, data: b
     url = "http://moha.gov.vn/tin-tuc-su-kien/ton-giao/ngau-nhien-30020.html"
     ctype = f"text/html; charset={charset}" if charset else "text/html"
     resp = captured(replica_site, url, body=b"<html><body>" + data + b"</body></html>", status=200, content_type=ctype)
-    items = ItemSet(_Spool(), RULES, OPTIONS.profile)
-    try:
-        transform_response(resp, items, RULES, OPTIONS)
-    except TransformError:
-        pass
+    with ItemSet(_Spool(), RULES, OPTIONS.profile) as items:
+        try:
+            transform_response(resp, items, RULES, OPTIONS)
+        except TransformError:
+            pass
 
 
 class _Spool:
@@ -143,8 +143,7 @@ class _Spool:
 def test_each_mutation_alone_raises_transform_error(replica_site, name: str) -> None:
     url, body, ctype = mutations(replica_site)[name]
     resp = captured(replica_site, url, body=body, status=200, content_type=ctype)
-    items = ItemSet(_Spool(), RULES, load_profile())
-    with pytest.raises(TransformError):
+    with ItemSet(_Spool(), RULES, load_profile()) as items, pytest.raises(TransformError):
         transform_response(resp, items, RULES, OPTIONS)
 
 
@@ -159,8 +158,8 @@ def test_mutated_real_pages_are_a_record_or_an_error(replica_site, edits: list[t
         at = int(where * len(body))
         body[at : at + length] = insert
     resp = captured(replica_site, url, body=bytes(body))
-    items = ItemSet(_Spool(), RULES, OPTIONS.profile)
-    try:
-        transform_response(resp, items, RULES, OPTIONS)
-    except TransformError:
-        return
+    with ItemSet(_Spool(), RULES, OPTIONS.profile) as items:
+        try:
+            transform_response(resp, items, RULES, OPTIONS)
+        except TransformError:
+            return
