@@ -324,8 +324,10 @@ class _Prepared:
     lines: list[tuple[int, str]]
     line_hashes: dict[int, str]
     known: dict[str, tuple[int, str, str]]
-    parsed: list[tuple[int, str, ParsedLine, str]]
-    """(line number, raw line, parsed line, content hash) of the lines not loaded before."""
+    parsed: list[tuple[int, str, ParsedLine, str, tuple[str, list[OldUrlKeys]] | None]]
+    """(line number, raw line, parsed line, content hash, (new path, old-URL keys) of the record)
+    of the lines not loaded before. Paths and keys are pure functions of the record, worked out
+    here so that, pipelined, they overlap the writer's waits on the database (issue 6)."""
 
 
 _DONE = object()
@@ -342,7 +344,8 @@ def _prepare_batch(number: int, batch: list[tuple[int, str]], engine: Engine | N
     for n, raw in batch:
         if line_hashes[n] not in known:
             line, content_key = _parse(raw, n)
-            parsed.append((n, raw, line, content_key))
+            derived = (new_path(line.record), old_url_keys(line.record)) if line.record is not None else None
+            parsed.append((n, raw, line, content_key, derived))
     return _Prepared(number, batch, line_hashes, known, parsed)
 
 
@@ -470,7 +473,7 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
             status_fixes.append(map_id)
 
     pending: list[_Pending] = []
-    for number, raw, parsed, content_key in prepared.parsed:
+    for number, raw, parsed, content_key, derived in prepared.parsed:
         if parsed.error is not None:
             failures.append(_failure_from(parsed.error, raw))
             continue
@@ -485,9 +488,9 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
         if first != number:
             failures.append(_duplicate(number, first, raw))
             continue
-        pending.append(
-            _Pending(record, number, key, content_key, line_hashes[number], new_path(record), old_url_keys(record))
-        )
+        assert derived is not None
+        path, keys = derived
+        pending.append(_Pending(record, number, key, content_key, line_hashes[number], path, keys))
 
     existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
     new: list[_Pending] = []
