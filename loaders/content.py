@@ -85,16 +85,29 @@ def category_ids(conn: Connection) -> dict[str, int]:
 
 
 def insert_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert main rows of one kind; return their new ids in the order given.
+    """Insert main rows of one kind; return their new ids in the order given."""
+    return insert_with_ids(conn, schema.CONTENT_TABLES[kind], "path", rows)
 
-    The ids are read back by the unique `path` rather than with RETURNING: SQLite cannot promise
-    RETURNING order for a multi-row insert, so SQLAlchemy would fall back to one INSERT per row.
+
+def insert_with_ids(conn: Connection, table: Table, unique: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert rows (mappings sharing their keys, no id) and return their new ids in the order given.
+
+    PostgreSQL hands out the ids first (`nextval` of the table's sequence, one query for the batch)
+    and COPY writes them with the rows. Elsewhere the ids are read back by the `unique` column
+    rather than with RETURNING: SQLite cannot promise RETURNING order for a multi-row insert, so
+    SQLAlchemy would fall back to one INSERT per row.
     """
     if not rows:
         return []
-    table = schema.CONTENT_TABLES[kind]
-    bulk_insert(conn, table, rows)
-    return ids_by(conn, table.c.path, table.c.id, [row["path"] for row in rows])
+    columns = list(rows[0])
+    if is_psycopg(conn):
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        # sorted: ids follow the order given, as export's order (id map order) is the load's
+        ids = sorted(i for (i,) in conn.exec_driver_sql(f"SELECT nextval({sequence}) FROM generate_series(1, {len(rows)})"))
+        insert_rows(conn, table, ["id", *columns], [(i, *(row[c] for c in columns)) for i, row in zip(ids, rows, strict=True)])
+        return ids
+    insert_rows(conn, table, columns, [tuple(row[c] for c in columns) for row in rows])
+    return ids_by(conn, table.c[unique], table.c.id, [row[unique] for row in rows])
 
 
 LOOKUP_COLUMNS = {

@@ -638,8 +638,7 @@ def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
     reused = [p for p in items if p.existing is not None]
     if fresh:
         rows = [dict(_map_values(p, ctx.run_id), created_run_id=ctx.run_id) for p in fresh]
-        content.bulk_insert(conn, ID_MAP, rows)
-        ids = content.ids_by(conn, ID_MAP.c.source_key, ID_MAP.c.id, [p.key for p in fresh])
+        ids = content.insert_with_ids(conn, ID_MAP, "source_key", rows)
         for item, map_id in zip(fresh, ids, strict=True):
             item.map_id = map_id
     if reused:  # failed on an earlier run, loads now: the row becomes this run's creation
