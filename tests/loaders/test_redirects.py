@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, select
 from loaders import schema
 from loaders.load import load_records
 from loaders.redirect_maps import parse_nginx_map, request_key, write_redirects
-from loaders.redirects import iter_redirects
+from loaders.redirects import Candidate, assign_redirects, iter_redirects
 from loaders.rollback import rollback
-from loaders.rows import other_host
+from loaders.rows import other_host, url_key
 from moha_migrate.jsonl import write_records
 from moha_migrate.newurls import new_path
 from moha_migrate.records import Page
@@ -94,6 +94,39 @@ def test_a_listed_url_beats_another_records_alias(sqlite_url: str, tmp_path: Pat
     rollback(sqlite_url, ids=[b.source_url])
     targets = {r.old_url: (r.new_path, r.origin) for r in _redirects(sqlite_url)}
     assert targets["http://www.moha.gov.vn/cu.html"] == ("/gioi-thieu/gioi-thieu-chung", "alias"), "the alias comes back"
+
+
+def test_a_row_answering_on_both_hosts_gives_up_each_host_it_loses(sqlite_url: str, tmp_path: Path) -> None:
+    a, b = _page("gioi-thieu-chung"), _page("lien-he")
+    path = tmp_path / "r.jsonl"
+    write_records([a, b], path)
+    load_records(path, sqlite_url)
+    bare, www = "http://moha.gov.vn/cu.html", "http://www.moha.gov.vn/cu.html"
+    kb, kw = url_key(bare), url_key(www)
+    engine = create_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            ids = dict(conn.execute(select(schema.IdMap.source_url, schema.IdMap.id)).all())
+            ia, ib = ids[a.source_url], ids[b.source_url]
+
+            def held() -> dict[str, tuple[str, str]]:
+                return {r.old_url: (r.new_path, r.origin) for r in iter_redirects(conn) if r.old_url in (bare, www)}
+
+            def rows() -> int:
+                return len(conn.execute(select(schema.Redirect.id).where(schema.Redirect.old_url.in_([bare, www]))).all())
+
+            # a asks for both host forms as aliases: one row answers on both hosts
+            added, _ = assign_redirects(conn, [Candidate(kb, bare, "/a", "alias", ia, www, kw), Candidate(kw, www, "/a", "alias", ia, bare, kb)])
+            assert (added, rows(), held()) == (2, 1, {bare: ("/a", "alias"), www: ("/a", "alias")})
+            # b lists the form the row is keyed by: the row moves to the other host's form
+            added, conflicts = assign_redirects(conn, [Candidate(kb, bare, "/b", "record", ib, www, kw)])
+            assert (added, conflicts, rows(), held()) == (0, [], 2, {bare: ("/b", "record"), www: ("/a", "alias")})
+            # and then the other form: a's row goes, its claims stay for when b goes
+            assign_redirects(conn, [Candidate(kw, www, "/b", "record", ib, bare, kb)])
+            assert (rows(), held()) == (2, {bare: ("/b", "record"), www: ("/b", "record")})
+            assert len(conn.execute(select(schema.RedirectClaim.id).where(schema.RedirectClaim.map_id == ia)).all()) == 2
+    finally:
+        engine.dispose()
 
 
 def test_csv_and_apache_outputs_list_every_redirect(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:
