@@ -9,8 +9,9 @@ no network), then:
 1. speed: runs transform_warcs on the N capture and trafilatura.extract on the same HTML pages
    (bodies read into memory first, which favours trafilatura), and prints both rates and the ratio
    (target >= 3x);
-2. memory: runs transform_warcs on each capture in a fresh subprocess and prints the peak RSS of
-   each and their ratio (target <= 1.2).
+2. memory: runs transform_warcs on each capture in a fresh subprocess that imports only the
+   transform, and prints the peak RSS of each, their ratio (target <= 1.2) and the RSS before the
+   first response (interpreter and modules, the part of both peaks the input does not change).
 Figures are printed, never asserted: timings belong here, not in tests (STYLE.md).
 """
 
@@ -97,13 +98,20 @@ def speed(warc: Path, out: Path) -> dict[str, float]:
     }
 
 
+def _status_mib(field: str) -> float:
+    status = Path("/proc/self/status").read_text()
+    return round(int(next(line.split()[1] for line in status.splitlines() if line.startswith(f"{field}:"))) / 1024, 1)
+
+
 def _child(warc: str, out: str) -> None:
+    # what the interpreter and the transform's modules take before the first response: the part
+    # of either peak that does not depend on the input
+    imports_mib = _status_mib("VmRSS")
     result = transform_warcs([Path(warc)], Path(out) / "records.jsonl", Path(out) / "errors.jsonl")
     # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of a
     # big parent would report the parent's peak.
-    status = Path("/proc/self/status").read_text()
-    peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
-    print(json.dumps({"responses": result.responses, "records": sum(result.records.values()), "peak_rss_mib": round(peak_kib / 1024, 1)}))
+    print(json.dumps({"responses": result.responses, "records": sum(result.records.values()), "imports_rss_mib": imports_mib,
+                      "peak_rss_mib": _status_mib("VmHWM")}))
 
 
 def speed_only(args: argparse.Namespace, work: Path) -> None:
@@ -148,6 +156,7 @@ def main() -> None:
         ten = peak_rss(large, work / "rss10")
         print(f"peak RSS: {one['peak_rss_mib']} MiB for {one['responses']} responses, {ten['peak_rss_mib']} MiB for {ten['responses']} "
               f"({args.factor}x the articles): ratio {ten['peak_rss_mib'] / one['peak_rss_mib']:.2f} (target <= 1.2)")
+        print(f"  of which interpreter and modules before the first response: {one['imports_rss_mib']} / {ten['imports_rss_mib']} MiB")
         print(json.dumps({"speed": figures, "rss_1x": one, "rss_10x": ten}, ensure_ascii=False))
 
 
