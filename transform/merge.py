@@ -151,7 +151,8 @@ def _provenance(columns: tuple) -> Provenance | None:
 
 def _open_store() -> sqlite3.Connection:
     """A private temporary SQLite database for the keys: SQLite keeps its pages in memory up to
-    the cache size and spills the rest to an unnamed file in its temporary directory (deleted when
+    the cache size and spills the rest to an unnamed file in its temporary directory
+    (SQLITE_TMPDIR or TMPDIR, else /var/tmp or /tmp; about 0.7 KB a response, deleted when
     the connection closes), so memory stays the same whether the capture has 2,000 responses or
     200,000. One transaction for the whole run: nothing needs to survive it."""
     db = sqlite3.connect("", isolation_level=None)
