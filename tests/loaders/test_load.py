@@ -177,3 +177,13 @@ def test_unreachable_database_names_the_url_with_the_password_masked(corpus_file
 def test_missing_input_is_a_load_error(sqlite_url: str, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="no-such.jsonl"):
         load_records(tmp_path / "no-such.jsonl", sqlite_url)
+
+
+def test_a_line_that_is_not_utf8_stops_the_load_naming_it(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
+    lines = [dumps_record(r).encode("utf-8") for r in corpus[:3]]
+    lines[1] = lines[1].replace("ộ".encode("utf-8"), "ộ".encode("utf-16-le"), 1)
+    assert lines[1] != dumps_record(corpus[1]).encode("utf-8"), "the record has no ộ to spoil"
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(LoadError, match=r"latin\.jsonl: line 2 is not UTF-8 text"):
+        load_records(path, sqlite_url)
