@@ -8,8 +8,9 @@ just over 50,000 records: 24,000 articles, 4,500 documents, pages and ~22,000 me
 - load: records/s of `loaders.load.load_records` into an empty database (parse + validate + hash +
   new paths + every row: content, children, old URLs, redirects, id map);
 - raw baseline: the same rows, read back from the loaded database, inserted into an empty copy of
-  the schema with the driver alone (sqlite3 `executemany`; psycopg `COPY`, and `executemany`),
-  i.e. what the database costs without any of the tool's work;
+  the schema with the driver alone (sqlite3 `executemany` on a connection with the loader's own
+  pragmas, `loaders.db.apply_sqlite_pragmas`; psycopg `COPY`, and `executemany`), i.e. what the
+  database costs for the same final table contents without any of the tool's work;
 - a no-change rerun of the same file, as a fraction of the first load's time.
 Targets (issue 6): >= 5,000 records/s on SQLite; PostgreSQL >= 0.8x its raw baseline; rerun <= 10%.
 """
