@@ -37,7 +37,7 @@ from loaders.redirects import assign_redirects, candidates, fill_redirects, remo
 from loaders.rows import OldUrlKeys, content_hash, old_url_keys, provenance_columns, source_key
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
-from moha_migrate.jsonl import ParsedLine, dumps_record, parse_line
+from moha_migrate.jsonl import dumps_record, parse_line
 from moha_migrate.newurls import new_path
 from moha_migrate.profile import SiteProfile, load_profile
 from moha_migrate.records import KINDS, Article, Record, record_from_dict
@@ -49,9 +49,11 @@ RUNS = schema.Run.__table__
 MESSAGES = schema.Message.__table__
 HISTORY = schema.History.__table__
 CATEGORIES = schema.Category.__table__
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 2000
 """Records per transaction. Each commit rewrites every index page the batch touched, and the
-hash-keyed indexes are touched all over: 5,000 costs 15 % less than 1,000 at full scale (issue 6)."""
+hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but about three
+batches are in memory at once (one read ahead, one written): 2,000 keeps a full-scale load's peak
+RSS where 1,000 had it (294 MB; 5,000: 507 MB) for most of the gain."""
 GC_THRESHOLD = (50_000, 20, 100)
 """gc thresholds during a load (Python's defaults: 700, 10, 10); see `_fewer_collections`."""
 MAX_PROBLEMS_KEPT = 1000
@@ -329,9 +331,10 @@ class _Prepared:
     lines: list[tuple[int, bytes]]
     line_hashes: dict[int, str]
     known: dict[str, tuple[int, str, str]]
-    parsed: list[tuple[int, str, ParsedLine, str, tuple[str, list[OldUrlKeys]] | None]]
-    """(line number, raw line, parsed line, content hash, (new path, old-URL keys) of the record)
-    of the lines not loaded before. Paths and keys are pure functions of the record, worked out
+    parsed: list[tuple[int, bytes, Record | None, RecordError | None, str, tuple[str, list[OldUrlKeys]] | None]]
+    """(line number, raw line, record or the error why it is none, content hash, (new path, old-URL
+    keys) of the record) of the lines not loaded before. The decoded text is not kept: it would be
+    a third copy of every line while the batch waits (issue 6). Paths and keys are pure functions of the record, worked out
     here so that, pipelined, they overlap the writer's waits on the database (issue 6)."""
 
 
@@ -352,9 +355,9 @@ def _prepare_batch(path: Path, number: int, batch: list[tuple[int, bytes]], engi
                 raw = raw_bytes.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise LoadError(f"{path}: line {n} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-            line, content_key = _parse(raw, n)
-            derived = (new_path(line.record), old_url_keys(line.record)) if line.record is not None else None
-            parsed.append((n, raw, line, content_key, derived))
+            record, error, content_key = _parse(raw, n)
+            derived = (new_path(record), old_url_keys(record)) if record is not None else None
+            parsed.append((n, raw_bytes, record, error, content_key, derived))
     return _Prepared(number, batch, line_hashes, known, parsed)
 
 
@@ -483,11 +486,10 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
             status_fixes.append(map_id)
 
     pending: list[_Pending] = []
-    for number, raw, parsed, content_key, derived in prepared.parsed:
-        if parsed.error is not None:
-            failures.append(_failure_from(parsed.error, raw))
+    for number, raw, record, error, content_key, derived in prepared.parsed:
+        if error is not None:
+            failures.append(_failure_from(error, raw))
             continue
-        record = parsed.record
         assert record is not None
         if isinstance(record, Article) and record.category not in ctx.categories:
             reason = f"unknown category {record.category!r} (not in the site profile {ctx.profile.source})"
@@ -573,17 +575,17 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
     _record_failures(conn, failures, ctx)
 
 
-def _parse(raw: str, number: int) -> tuple[ParsedLine, str]:
-    """The line parsed and validated (jsonl's own errors), and the content hash of its JSON object."""
+def _parse(raw: str, number: int) -> tuple[Record | None, RecordError | None, str]:
+    """The line's record or the error why it is none (jsonl's own wording), and the content hash
+    of its JSON object."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
-        return parse_line(raw, number), ""  # jsonl words the error
+        return None, parse_line(raw, number).error, ""  # jsonl words the error
     try:
-        record = record_from_dict(data, line=number)
+        return record_from_dict(data, line=number), None, content_hash(data)
     except RecordError as exc:
-        return ParsedLine(number, None, exc, raw), ""
-    return ParsedLine(number, record, None, raw), content_hash(data)
+        return None, exc, ""
 
 
 def _known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
@@ -811,7 +813,7 @@ def _record_failures(conn: Connection, failures: list[_Failure], ctx: _Context) 
         )
 
 
-def _failure_from(error: RecordError, raw: str) -> _Failure:
+def _failure_from(error: RecordError, raw: str | bytes) -> _Failure:
     source_url, kind = _guess_identity(raw)
     return _Failure(error.line or 0, error.field, error.reason, source_url, kind)
 
