@@ -1,7 +1,7 @@
 """Benchmark the whole migration: `run --scale full` on SQLite, beside a run at a tenth of it.
 
 Prints wall time per stage, peak RSS (the largest process of the run: the run itself or a crawl
-worker), overall and per stage (the stage the run's progress lines on stderr name), and counts,
+worker; the replica server, the stand-in for the remote site, is measured apart), overall and per stage (the stage the run's progress lines on stderr name), and counts,
 then the RSS ratio full / tenth. Targets (issue 7): full scale in < 20 minutes
 on 2 cores, peak RSS < 1 GB, RSS at full scale <= 1.5x RSS at a tenth.
 
@@ -31,23 +31,41 @@ STAGE_ENDED = re.compile(r"runner\.run: (\w+): ")
 """The line `run` logs as each stage ends, the next one then begins."""
 
 
+def is_replica(process: psutil.Process) -> bool:
+    """The replica server `run` starts as its stand-in for the remote site (not part of the tool)."""
+    try:
+        return "replica.cli" in process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
 def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: dict[str, int], stage: list[str]) -> None:
     """Poll the run and its children every 0.2 s; keep the largest single-process RSS and the largest
-    sum, and the largest single-process RSS of each stage (`stage[0]` is the one running)."""
+    sum, and the largest single-process RSS of each stage (`stage[0]` is the one running).
+
+    The replica server is the website being migrated, not the migration: in a real migration it
+    is not on the machine. Its RSS is kept apart (`replica`) and left out of the other figures.
+    """
     try:
         root = psutil.Process(proc.pid)
     except psutil.NoSuchProcess:
         return
+    replicas: dict[int, bool] = {}
     while not stop.is_set():
+        ours, replica = [], []
         try:
-            procs = [root, *root.children(recursive=True)]
-            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            for p in [root, *root.children(recursive=True)]:
+                if p.pid not in replicas:
+                    replicas[p.pid] = is_replica(p)
+                (replica if replicas[p.pid] else ours).append(p.memory_info().rss)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
-            rss = []
-        if rss:
-            out["max_process"] = max(out.get("max_process", 0), max(rss))
-            out["max_total"] = max(out.get("max_total", 0), sum(rss))
-            out[stage[0]] = max(out.get(stage[0], 0), max(rss))
+            ours, replica = [], []
+        if ours:
+            out["max_process"] = max(out.get("max_process", 0), max(ours))
+            out["max_total"] = max(out.get("max_total", 0), sum(ours))
+            out[stage[0]] = max(out.get(stage[0], 0), max(ours))
+        if replica:
+            out["replica"] = max(out.get("replica", 0), max(replica))
         time.sleep(0.2)
 
 
@@ -93,7 +111,8 @@ def show(result: dict) -> None:
     mib = 1024 * 1024
     print(f"scale {result['scale']}: exit {result['exit']}, wall {result['wall_s']:.1f} s, "
           f"peak RSS {result['rss'].get('max_process', 0) / mib:.0f} MiB (one process), "
-          f"{result['rss'].get('max_total', 0) / mib:.0f} MiB (all processes)")
+          f"{result['rss'].get('max_total', 0) / mib:.0f} MiB (all processes); "
+          f"the replica server apart: {result['rss'].get('replica', 0) / mib:.0f} MiB")
     print("  per stage: " + ", ".join(f"{s} {counts.get(f'{s}_s', 0):.1f} s" for s in STAGES))
     print("  peak RSS per stage (one process): "
           + ", ".join(f"{s} {result['rss'].get(s, 0) / mib:.0f} MiB" for s in STAGES))

@@ -14,6 +14,8 @@ kill -9 at any moment followed by `run` again gives the same result as an uninte
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import json
 import logging
@@ -29,11 +31,12 @@ from archive.index import write_index
 from archive.reader import iter_warc_paths
 from crawler.run import crawl_site
 from crawler.settings import CrawlOptions
-from loaders.db import masked, make_engine
+from loaders.db import make_engine, masked
 from loaders.load import load_records
 from loaders.redirect_maps import FORMATS, write_redirects
 from moha_migrate.console import Summary
 from moha_migrate.errors import ConfigError
+from runner.replica_process import served_replica
 from transform.pipeline import transform_warcs
 from verify.reconcile import VerifyInputs, verify_migration
 from verify.report import write_report
@@ -121,6 +124,21 @@ class RunState:
             self.data.pop(stage, None)
 
 
+def release_memory() -> None:
+    """Hand what a finished stage freed back to the system before the next stage starts.
+
+    The stages run one after another in this process, and CPython's allocator and glibc's malloc
+    keep freed memory for reuse: without this, each stage starts from the previous one's peak
+    (measured at full scale: 251 MiB held when verify began, 157 MiB after collecting and
+    trimming). Not on glibc (musl, macOS): only the collection happens.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _files_fingerprint(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -134,17 +152,9 @@ def _source(opts: RunOptions) -> Iterator[tuple[str | None, tuple[str, ...]]]:
     if opts.proxy or opts.start_urls:
         yield opts.proxy, opts.start_urls or ("http://moha.gov.vn/",)
         return
-    from replica.server import ReplicaServer
-    from replica.site import Site
-
-    site = Site(seed=opts.seed, scale=_scale(opts.scale))
-    with ReplicaServer(site, host="127.0.0.1", port=0, log_path=opts.workdir / "replica-requests.jsonl") as server:
-        log.info("replica (seed %s, scale %s) serving on %s", opts.seed, opts.scale, server.proxy_url)
-        yield server.proxy_url, ("http://moha.gov.vn/",)
-
-
-def _scale(scale: str) -> str | int:
-    return int(scale) if scale.isdigit() else scale
+    with served_replica(opts.seed, opts.scale, opts.workdir / "replica-requests.jsonl") as proxy_url:
+        log.info("replica (seed %s, scale %s) serving on %s", opts.seed, opts.scale, proxy_url)
+        yield proxy_url, ("http://moha.gov.vn/",)
 
 
 def run_migration(opts: RunOptions, on_stage: Callable[[str], None] | None = None) -> RunResult:
@@ -171,6 +181,7 @@ def run_migration(opts: RunOptions, on_stage: Callable[[str], None] | None = Non
         line = summary if isinstance(summary, str) else summary.line()
         result.stages.append(StageReport(name, skipped, time.monotonic() - started, line))
         log.info("%s: %s", name, line)
+        release_memory()
 
     # -- crawl
     say("crawl")
