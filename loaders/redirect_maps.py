@@ -16,14 +16,15 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
 from loaders.db import connect, masked
-from loaders.redirects import RedirectRow, iter_redirects
+from loaders.redirects import RedirectRow, SortedRedirects
 from moha_migrate.console import Summary
 from moha_migrate.errors import LoadError
 
@@ -57,32 +58,41 @@ def _regex_literal(text: str) -> str:
     return "".join(f"[{c}]" if c in _REGEX_META and c not in "^\\[]" else c for c in text)
 
 
-def write_nginx(rows: Sequence[RedirectRow], out: IO[str]) -> int:
-    """Write an nginx config snippet (http context): hash sizes plus one `map`; return entries."""
-    keys = [(request_key(r.old_url), check_target(r)) for r in rows]
-    folded: dict[str, int] = {}
-    for key, _ in keys:
-        folded[key.lower()] = folded.get(key.lower(), 0) + 1
-    longest = max((len(k) for k, _ in keys), default=32)
+def write_nginx(rows: Iterable[RedirectRow], out: IO[str]) -> int:
+    """Write an nginx config snippet (http context): hash sizes plus one `map`; return entries.
+
+    Two passes over `rows` (the hash sizes come first in the file), holding only the hash of each
+    case-folded key: two keys with one hash are written as regexes, which is right for true case
+    twins and merely slower for the (practically never) colliding others.
+    """
+    folded: Counter[int] = Counter()
+    longest, count = 32, 0
+    for row in rows:
+        check_target(row)  # before anything is written
+        key = request_key(row.old_url)
+        folded[hash(key.lower())] += 1
+        longest = max(longest, len(key))
+        count += 1
     bucket = max(128, 2 ** math.ceil(math.log2(longest + 32)))
-    max_size = max(2048, 2 ** math.ceil(math.log2(max(len(keys), 1) * 2)))
+    max_size = max(2048, 2 ** math.ceil(math.log2(max(count, 1) * 2)))
     out.write("# Old moha.gov.vn URLs -> new portal paths (301), written by `moha-migrate redirects`.\n")
     out.write("# Include in the http {} block; in the server {} for moha.gov.vn and www.moha.gov.vn:\n")
     out.write(f"#     if ({NGINX_VARIABLE}) {{ return 301 {NGINX_VARIABLE}; }}\n")
     out.write("# Keys are $host$request_uri as sent by clients; case-only twins are case-sensitive regexes.\n")
     out.write(f"map_hash_bucket_size {bucket};\nmap_hash_max_size {max_size};\n")
     out.write(f"map $host$request_uri {NGINX_VARIABLE} {{\n    default \"\";\n")
-    for key, target in keys:
-        if folded[key.lower()] > 1:
+    for row in rows:
+        key, target = request_key(row.old_url), check_target(row)
+        if folded[hash(key.lower())] > 1:
             source = _quote_nginx("~^" + _regex_literal(key) + "$")
         else:
             source = _quote_nginx(key)
         out.write(f"    {source} {_quote_nginx(target)};\n")
     out.write("}\n")
-    return len(keys)
+    return count
 
 
-def write_apache(rows: Sequence[RedirectRow], out: IO[str]) -> int:
+def write_apache(rows: Iterable[RedirectRow], out: IO[str]) -> int:
     """Write an Apache txt RewriteMap (key value per line) with the rules to use it as comments."""
     out.write("# Old moha.gov.vn URLs -> new portal paths (301), written by `moha-migrate redirects`.\n")
     out.write("# Keys: host + request URI as sent by the client. Use it in the virtual host with:\n")
@@ -100,13 +110,15 @@ def write_apache(rows: Sequence[RedirectRow], out: IO[str]) -> int:
     return count
 
 
-def write_csv(rows: Sequence[RedirectRow], out: IO[str]) -> int:
+def write_csv(rows: Iterable[RedirectRow], out: IO[str]) -> int:
     """Write old_url,new_path,status,kind,source_url,origin (one header line)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["old_url", "new_path", "status", "kind", "source_url", "origin"])
+    count = 0
     for row in rows:
         writer.writerow([row.old_url, check_target(row), row.status_code, row.kind, row.source_url, row.origin])
-    return len(rows)
+        count += 1
+    return count
 
 
 WRITERS = {"nginx": write_nginx, "apache": write_apache, "csv": write_csv}
@@ -152,21 +164,18 @@ def write_redirects(db_url: str | None, fmt: str, out: Path | IO[str]) -> Redire
         raise LoadError(f"unknown redirect format {fmt!r} (expected one of {', '.join(FORMATS)})")
     engine = connect(db_url)
     try:
-        with engine.connect() as conn:
-            rows = list(iter_redirects(conn))
+        with engine.connect() as conn, SortedRedirects(conn) as rows:
+            by_origin = rows.by_origin()
+            if isinstance(out, Path):
+                out.parent.mkdir(parents=True, exist_ok=True)
+                tmp = out.with_name(out.name + ".partial")
+                with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                    count = WRITERS[fmt](rows, fh)
+                tmp.replace(out)  # a web server reloading mid-write never sees half a map
+                name = str(out)
+            else:
+                count = WRITERS[fmt](rows, out)
+                name = "-"
     finally:
         engine.dispose()
-    by_origin: dict[str, int] = {}
-    for row in rows:
-        by_origin[row.origin] = by_origin.get(row.origin, 0) + 1
-    if isinstance(out, Path):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".partial")
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            count = WRITERS[fmt](rows, fh)
-        tmp.replace(out)  # a web server reloading mid-write never sees half a map
-        name = str(out)
-    else:
-        count = WRITERS[fmt](rows, out)
-        name = "-"
     return RedirectsResult(masked(engine.url), fmt, name, count, by_origin)
