@@ -302,7 +302,7 @@ class FactStore:
             "SELECT sha, kind, source_url, url FROM ("
             " SELECT f.sha, r.kind, r.source_url, f.url,"
             " row_number() OVER (PARTITION BY f.sha ORDER BY f.seq, f.pos) AS nth"
-            " FROM record_file f JOIN record r ON r.seq = f.seq"
+            " FROM record_file f JOIN record r ON r.seq = f.seq WHERE f.sha != ''"
             ") WHERE nth = 1 ORDER BY sha"
         )
 

@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str], None]
 _WORD = re.compile(r"\w+", re.UNICODE)
 DEFAULT_MIN_SIMILARITY = 0.95
+NOT_CAPTURED = ""
+"""The sha256 kept for an image or attachment the record says could not be captured (null)."""
 REDIRECTS = Redirect.__table__
 ID_MAP = IdMap.__table__
 PORTAL_READ_CACHE_KIB = 4 * 1024
@@ -112,11 +114,11 @@ def _facts(record: Record) -> RecordFacts:
     files: list[tuple[str, str]] = []
     if isinstance(record, Article):
         year, category = record.published_at.year, record.category
-        files = [(i.url, i.sha256) for i in record.images if i.sha256]
-        files += [(a.url, a.sha256) for a in record.attachments if a.sha256]
+        files = [(i.url, i.sha256 or NOT_CAPTURED) for i in record.images]
+        files += [(a.url, a.sha256 or NOT_CAPTURED) for a in record.attachments]
     elif isinstance(record, Document):
         year = record.issued_on.year if record.issued_on else None
-        files = [(a.url, a.sha256) for a in record.attachments if a.sha256]
+        files = [(a.url, a.sha256 or NOT_CAPTURED) for a in record.attachments]
     elif isinstance(record, Media):
         files = [(url, record.sha256) for url in record.old_urls]
     prov = record_to_dict(record).get("provenance")
@@ -158,6 +160,7 @@ class _Reconciler:
         self.bad_lines: list[str] = []
         self.transform_errors: list[dict] = []
         self.capture: dict = {"responses": 0, "bytes": 0, "statuses": {}, "bytes_per_mime": {}}
+        self.error_status: dict[str, int] = {}  # comparable URL -> 4xx/5xx the capture holds for it
         self.capture_damage: list[str] = []
         self.problems_by_item: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.lost: list[Lost] = []
@@ -229,6 +232,8 @@ class _Reconciler:
         soft_404 = tuple(s.encode("utf-8") for s in rules.soft_404)
         for resp in iter_responses(iter_warc_paths(self.inputs.warcs), on_error=self._capture_damage):
             self._count(resp)
+            if resp.status >= 400:
+                self.error_status[comparable(resp.url)] = resp.status
             if resp.status != 200:
                 continue
             url = comparable(resp.url)
@@ -362,12 +367,16 @@ class _Reconciler:
         )
 
     def _check_files(self) -> None:
-        failures = []
-        if self.inputs.warcs:
-            for kind, url, file_url, sha, url_captured, sha_captured in self.facts.files_of_records():
-                if url_captured and not sha_captured:
-                    failures.append(self._fail((kind, url), f"{file_url}: sha256 {sha[:12]}… is not the captured payload's"))
-        wanted = 0
+        failures, wanted = [], 0
+        for kind, url, file_url, sha, url_captured, sha_captured in self.facts.files_of_records():
+            if sha == NOT_CAPTURED:
+                wanted += 1
+                status = self.error_status.get(comparable(file_url))
+                why = (f"the old site answered {status}" if status else
+                       "not in the capture" if self.inputs.warcs else "its sha256 is null")
+                failures.append(self._fail((kind, url), f"{file_url}: used by the record but never captured ({why})"))
+            elif url_captured and not sha_captured:  # (never true without WARCs: nothing is captured)
+                failures.append(self._fail((kind, url), f"{file_url}: sha256 {sha[:12]}… is not the captured payload's"))
         for sha, kind, url, file_url in self.facts.distinct_files():
             wanted += 1
             path = self.store.path_for(sha)
@@ -382,7 +391,8 @@ class _Reconciler:
                 failures.append(self._fail((kind, url), f"{file_url}: stored file {path.name[:12]}… altered (sha256 differs)"))
         self.checks.append(
             Check("files", "Every stored file equals the captured bytes", wanted, len(failures),
-                  f"sha256 of each file in the store ({self.store.root}) against the record and the WARC payload.",
+                  f"sha256 of each file in the store ({self.store.root}) against the record and the WARC payload; "
+                  "a file a record uses that was never captured (sha256 null) is a gap too.",
                   failures)
         )
 

@@ -79,6 +79,30 @@ def test_injected_faults_are_red_and_name_their_items(migrated: Migrated, tmp_pa
     assert any(removed in f for f in failures["redirects"])
 
 
+def test_files_a_record_uses_but_the_capture_lacks_are_red_with_the_reason(migrated: Migrated, tmp_path: Path) -> None:
+    """An image the crawl never got (sha256 null in the record) is a gap, named with what the old site said."""
+    m = migrated.copy(tmp_path / "m")
+    lines = m.records.read_text("utf-8").splitlines()
+    error_url = next(e["url"] for line in (m.warc_dir.parent / "crawl.log").read_text("utf-8").splitlines()
+                     if (e := json.loads(line)).get("kind") == "fetch" and e.get("status") == 404)
+    edited = []
+    for n, line in enumerate(lines):
+        record = json.loads(line)
+        if record["kind"] == "article" and record["images"] and len(edited) < 2:
+            record["images"][0].update(url=error_url if not edited else "http://moha.gov.vn/Uploads/mat-tich.jpg",
+                                       sha256=None)
+            edited.append(record["source_url"])
+            lines[n] = json.dumps(record, ensure_ascii=False)
+    m.records.write_text("\n".join(lines) + "\n", "utf-8")
+    assert load_records(m.records, m.db_url, update=True, files_from=[m.warc_dir], files_dir=m.files_dir).ok
+
+    failures = red(verify_of(m))
+    assert set(failures) == {"files"}, failures
+    assert len(failures["files"]) == 2
+    assert any(edited[0] in f and error_url in f and "answered 404" in f for f in failures["files"])
+    assert any(edited[1] in f and "mat-tich.jpg" in f and "not in the capture" in f for f in failures["files"])
+
+
 def test_a_page_that_failed_transform_is_red_and_named(migrated: Migrated, tmp_path: Path) -> None:
     """A capture holding one more article whose page cannot be read: transform logs it, verify names it."""
     extra = tmp_path / "warc"
