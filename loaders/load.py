@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import Empty, Full, Queue
+from queue import Empty, Queue
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
@@ -371,21 +371,26 @@ def _iter_prepared(engine: Engine | None, path: Path, batch_size: int, pipelined
     if not pipelined:
         yield from prepared
         return
-    queue: Queue[object] = Queue(maxsize=1)  # one batch ahead is all the overlap there is; more only holds memory
+    # Two batches alive at most: the one being written and the next one being prepared. The reader
+    # takes a slot before it starts a batch and the writer gives it back as it takes one, so the
+    # reader never holds a finished batch while preparing another (a queue of one did: three
+    # batches of full-scale articles alive, the peak memory of a whole migration).
+    queue: Queue[object] = Queue()
+    slot = threading.Semaphore(1)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for item in prepared:
-                while not stop.is_set():
-                    try:
-                        queue.put(item, timeout=0.1)
-                        break
-                    except Full:
-                        continue
+            while True:
+                while not slot.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
                 if stop.is_set():
                     return
-            queue.put(_DONE)
+                item = next(prepared, _DONE)
+                queue.put(item)
+                if item is _DONE:
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the writer thread, which re-raises it
             queue.put(exc)
 
@@ -399,6 +404,7 @@ def _iter_prepared(engine: Engine | None, path: Path, batch_size: int, pipelined
             if isinstance(item, BaseException):
                 raise item
             assert isinstance(item, _Prepared)
+            slot.release()
             yield item
     finally:
         stop.set()
