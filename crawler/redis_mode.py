@@ -5,7 +5,10 @@ dupefilter uses our frontier key (its own fingerprint ignores the profile's cano
 would see every __VIEWSTATE as a new page). And a worker must not stop just because the shared
 queue is momentarily empty while another worker is still fetching pages whose links will refill it:
 `SharedIdle` keeps a heartbeat per busy worker and lets a worker close only when the queue is empty
-and no other worker has been busy for a few seconds.
+and no other worker has been busy for a few seconds. It also makes an idle worker look at the
+shared queue every POLL_S seconds instead of on Scrapy's 5-second engine heartbeat: a worker that
+found the queue empty at its start (another worker had just taken the seed) otherwise slept 5 s,
+and on a small site the other worker had done the whole crawl by then.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 0.5
 QUIET_S = 3.0
+POLL_S = 0.25
 
 
 class RedisFrontierDupeFilter(RFPDupeFilter):
@@ -62,10 +66,19 @@ class SharedIdle:
         crawler.signals.connect(self.busy, signal=signals.response_received)
         crawler.signals.connect(self.busy, signal=signals.request_scheduled)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_started, signal=signals.engine_started)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedIdle:
         return cls(crawler)
+
+    def engine_started(self) -> None:
+        # The engine's heartbeat (ExecutionEngine._SLOT_HEARTBEAT_INTERVAL, Scrapy 2.19) starts after
+        # this signal and is what polls a scheduler that returned nothing; if a later Scrapy renames
+        # it, workers fall back to its 5 s poll (slower to join, still correct).
+        engine = self.crawler.engine
+        if hasattr(engine, "_SLOT_HEARTBEAT_INTERVAL"):
+            engine._SLOT_HEARTBEAT_INTERVAL = POLL_S
 
     def _redis(self) -> Any:
         if self.server is None:
