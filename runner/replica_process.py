@@ -25,11 +25,22 @@ PR_SET_PDEATHSIG = 1
 _SERVING = re.compile(r"serving the moha\.gov\.vn replica on (http://\S+)")
 
 
-def _die_with_parent() -> None:
+def _libc_prctl():  # type: ignore[no-untyped-def]
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
     except (OSError, AttributeError):
-        pass  # not Linux: the replica is still stopped by the `finally` below on a normal exit
+        return None  # not Linux: the replica is still stopped by the `finally` below on a normal exit
+
+
+def _death_signal(prctl):  # type: ignore[no-untyped-def]
+    """The child's first step after fork: die when the run dies. libc is looked up in the parent,
+    before the fork, so the child only calls it (no dlopen between fork and exec)."""
+
+    def set_it() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return set_it
 
 
 @contextmanager
@@ -39,7 +50,7 @@ def served_replica(seed: int, scale: str, log_path: Path) -> Iterator[str]:
            "--scale", str(scale), "--log", str(log_path)]
     # stderr is the run's own (the replica's two log lines, or why it could not start); stdout
     # says where it serves, then nothing until its summary when it stops.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, preexec_fn=_death_signal(_libc_prctl()))
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
