@@ -19,7 +19,6 @@ import gzip
 import hashlib
 import logging
 import re
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from archive.warcfile import WarcDamaged, WarcFile
 from moha_migrate.errors import ArchiveError
+from moha_migrate.scratch import open_scratch
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +123,7 @@ class _Index:
 
     def __init__(self) -> None:
         # private to one iter_responses generator, used by one consumer at a time
-        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
-        self._db.execute(f"PRAGMA cache_size = -{_INDEX_CACHE_KIB}")
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
+        self._db = open_scratch(_INDEX_CACHE_KIB, check_same_thread=False)
         self._db.executescript(_INDEX_SCHEMA)
         self._db.execute("BEGIN")  # one transaction for the whole read: nothing needs to survive it
         self._paths: list[Path] = []

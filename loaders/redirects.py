@@ -16,9 +16,6 @@ host get its own row.
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -28,6 +25,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from loaders import schema
 from loaders.content import bulk_insert, chunks, insert_rows, matching
 from loaders.rows import OldUrlKeys, other_host, url_key
+from moha_migrate.scratch import open_scratch
 
 REDIRECTS = schema.Redirect.__table__
 CLAIMS = schema.RedirectClaim.__table__
@@ -264,11 +262,7 @@ class SortedRedirects:
     """
 
     def __init__(self, conn: Connection) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="moha-redirects-")
-        self._db = sqlite3.connect(os.path.join(self._dir.name, "map.db"))
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("PRAGMA cache_size=-4096")
+        self._db = open_scratch(4096)
         self._db.execute("CREATE TABLE map (n INTEGER PRIMARY KEY, old_url TEXT, new_path TEXT, status_code INTEGER,"
                          " origin TEXT, kind TEXT, source_url TEXT)")
         stmt = select(
@@ -288,10 +282,11 @@ class SortedRedirects:
                 if other_origin is not None:
                     yield other_host(old_url) or old_url, path, code, other_origin, kind, source_url
 
-        with self._db:
-            self._db.executemany("INSERT INTO map (old_url, new_path, status_code, origin, kind, source_url)"
-                                 " VALUES (?, ?, ?, ?, ?, ?)", rows())
-            self._db.execute("CREATE INDEX map_order ON map (old_url, n)")
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT INTO map (old_url, new_path, status_code, origin, kind, source_url)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", rows())
+        self._db.execute("CREATE INDEX map_order ON map (old_url, n)")
+        self._db.execute("COMMIT")
 
     def __iter__(self) -> Iterator[RedirectRow]:
         query = "SELECT old_url, new_path, status_code, origin, kind, source_url FROM map ORDER BY old_url, n"
@@ -306,7 +301,6 @@ class SortedRedirects:
 
     def close(self) -> None:
         self._db.close()
-        self._dir.cleanup()
 
     def __enter__(self) -> SortedRedirects:
         return self

@@ -39,6 +39,7 @@ from moha_migrate.records import (
     record_from_dict,
     record_to_dict,
 )
+from moha_migrate.scratch import open_scratch
 from moha_migrate.slugs import slugify
 from moha_migrate.urls import comparable, normalize_url
 from transform.classify import UrlRules, classify_url
@@ -155,10 +156,7 @@ def _open_store() -> sqlite3.Connection:
     (SQLITE_TMPDIR or TMPDIR, else /var/tmp or /tmp; about 0.7 KB a response, deleted when
     the connection closes), so memory stays the same whether the capture has 2,000 responses or
     200,000. One transaction for the whole run: nothing needs to survive it."""
-    db = sqlite3.connect("", isolation_level=None)
-    db.execute(f"PRAGMA cache_size = -{_STORE_CACHE_KIB}")
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
+    db = open_scratch(_STORE_CACHE_KIB)
     db.executescript(_SCHEMA)
     db.execute("BEGIN")
     return db

@@ -16,16 +16,15 @@ order it always had.
 from __future__ import annotations
 
 import json
-import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from moha_migrate.scratch import open_scratch
 
 SCRATCH_CACHE_KIB = 16 * 1024
 """Page cache of the scratch database. Its working set is one index path per lookup; a larger cache
-only adds memory, the operating system caches the file anyway."""
+only adds memory, the operating system caches the spilled file anyway."""
 
 BATCH = 2000
 """Rows buffered before one executemany."""
@@ -136,20 +135,13 @@ class FactStore:
     """A scratch SQLite database under the temporary directory, removed on close."""
 
     def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="moha-verify-")
-        self.path = Path(self._dir.name) / "facts.db"
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        # Scratch data: nothing to recover after a crash, so no journal and no fsync.
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute(f"PRAGMA cache_size=-{SCRATCH_CACHE_KIB}")
+        self.db = open_scratch(SCRATCH_CACHE_KIB)
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self._pending: dict[str, list[tuple]] = {name: [] for name in _INSERTS}
 
     def close(self) -> None:
         self.db.close()
-        self._dir.cleanup()
 
     def __enter__(self) -> FactStore:
         return self
