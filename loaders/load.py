@@ -51,9 +51,10 @@ HISTORY = schema.History.__table__
 CATEGORIES = schema.Category.__table__
 DEFAULT_BATCH_SIZE = 2000
 """Records per transaction. Each commit rewrites every index page the batch touched, and the
-hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but about three
-batches are in memory at once (one read ahead, one written): 2,000 keeps a full-scale load's peak
-RSS where 1,000 had it (294 MB; 5,000: 507 MB) for most of the gain."""
+hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but two batches
+are in memory at once (one being prepared, one written, `_iter_prepared`): 2,000 keeps a full-scale
+load's peak RSS near where 1,000 had it (274 MiB in a full-scale run; with three batches alive it
+was 294 MB at 2,000 and 507 MB at 5,000) for most of the gain."""
 GC_THRESHOLD = (50_000, 20, 100)
 """gc thresholds during a load (Python's defaults: 700, 10, 10); see `_fewer_collections`."""
 MAX_PROBLEMS_KEPT = 1000
