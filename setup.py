@@ -31,6 +31,7 @@ setup(
         "dateparser>=1.2",
         "lxml>=5.0",
         "nh3>=0.2.15",
+        "orjson>=3.9",
         "Pillow>=10.0",
         "protego>=0.3",
         "pywb>=2.8",

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from loaders import schema
 from loaders.content import bulk_insert, chunks, insert_rows, matching
-from loaders.rows import OldUrlKeys, other_host, url_key
+from loaders.rows import UrlSlot, other_host, url_key
 from moha_migrate.scratch import open_scratch
 
 REDIRECTS = schema.Redirect.__table__
@@ -35,7 +35,7 @@ ROW_COLUMNS = ("old_url", "url_key", "new_path", "status_code", "origin", "other
 
 class Candidate(NamedTuple):
     """A redirect a record asks for: one host's form of an old URL (a named tuple: a load makes
-    one per old URL, 350,000 at full scale)."""
+    one per old URL, 175,000 for 50,000 records)."""
 
     url_key: str
     old_url: str
@@ -80,13 +80,12 @@ class _Held:
     new_path: str
 
 
-def candidates(keys: Sequence[OldUrlKeys], map_id: int, new_path: str) -> list[Candidate]:
-    """The redirects a record asks for (from `rows.old_url_keys`): its old URLs, then their other-host forms."""
+def candidates(slots: Sequence[UrlSlot], map_id: int, new_path: str) -> list[Candidate]:
+    """The redirects a record asks for (its `rows.url_slots`), for its id_map row and new path."""
     if not new_path.startswith("/") or new_path.startswith("//"):
         raise ValueError(f"redirect target {new_path!r} is not a path on the portal")
-    out = [Candidate(k.key, k.url, new_path, "record", map_id, k.alias, k.alias_key) for k in keys]
-    out.extend(Candidate(k.alias_key, k.alias, new_path, "alias", map_id, k.url, k.key) for k in keys if k.alias and k.alias_key)
-    return out
+    make = tuple.__new__  # Candidate's own constructor is Python code; this is one C call per slot
+    return [make(Candidate, (key, url, new_path, origin, map_id, purl, pkey)) for key, url, origin, purl, pkey in slots]
 
 
 def _candidate(key: str, old_url: str, new_path: str, origin: str, map_id: int) -> Candidate:
@@ -155,9 +154,11 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
     bulk_insert(
         conn, CLAIMS, [{"url_key": c.url_key, "old_url": c.old_url, "origin": c.origin, "map_id": c.map_id} for c in losers]
     )
-    holder.update((key, cand.new_path) for key, cand in won.items())
-    holder.update((key, cand.new_path) for key, cand in chosen.items() if key not in holder)
-    conflicts = [Conflict(c.old_url, c.map_id, holder[c.url_key]) for c in losers if c.origin == "record"]
+    conflicts = [
+        Conflict(c.old_url, c.map_id, holder.get(c.url_key) or chosen[c.url_key].new_path)
+        for c in losers
+        if c.origin == "record"
+    ]
     return len(won) - sum(len(slots) for slots in taken.values()), conflicts
 
 

@@ -26,7 +26,7 @@ from loaders.db import connect, masked
 from loaders.filestore import FileStore, default_store_root, referenced_digests
 from loaders.load import rewrite
 from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
-from loaders.rows import OldUrlKeys, old_url_keys, provenance_columns, source_key
+from loaders.rows import UrlSlot, old_urls_column, provenance_columns, source_key, url_slots
 from moha_migrate.console import Summary
 from moha_migrate.errors import LoadError, RecordError
 from moha_migrate.newurls import new_path
@@ -179,7 +179,7 @@ def _restore(conn: Connection, run_id: int, kind: str | None, result: RollbackRe
     freed: set[str] = set()
     cats = content.category_ids(conn)
     done: set[int] = set()
-    restored: list[tuple[list[OldUrlKeys], int, str]] = []
+    restored: list[tuple[list[UrlSlot], int, str]] = []
     for h in conn.execute(stmt).mappings().all():
         if h["map_id"] in done:
             continue
@@ -206,12 +206,12 @@ def _restore(conn: Connection, run_id: int, kind: str | None, result: RollbackRe
             path = new_path(record)
             rewrite(conn, [(record, existing, path)], cats)
             freed |= remove_redirects(conn, [h["map_id"]])
-            restored.append((old_url_keys(record), h["map_id"], path))
+            restored.append((url_slots(record), h["map_id"], path))
             values.update(
                 dest_path=path,
                 dest_id=existing["dest_id"],
                 kind=record.kind,
-                old_urls=json.dumps(list(record.old_urls)),
+                old_urls=old_urls_column(record),
                 **provenance_columns(record),
             )
             result.restored += 1

@@ -187,3 +187,17 @@ def test_a_line_that_is_not_utf8_stops_the_load_naming_it(sqlite_url: str, corpu
     path.write_bytes(b"\n".join(lines) + b"\n")
     with pytest.raises(LoadError, match=r"latin\.jsonl: line 2 is not UTF-8 text"):
         load_records(path, sqlite_url)
+
+
+def test_lines_only_pythons_json_reads_are_validated_as_before(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
+    """orjson parses the lines of a load, but it refuses some JSON that Python's json reads (NaN,
+    integers beyond 64 bits): those lines must reach the validator all the same, not be called bad JSON."""
+    article = next(r for r in corpus if isinstance(r, Article))
+    line = dumps_record(article)
+    nan_id = line.replace(f'"item_id": {article.item_id}', '"item_id": NaN').replace(f'"item_id":{article.item_id}', '"item_id":NaN')
+    assert "NaN" in nan_id
+    path = tmp_path / "nan.jsonl"
+    path.write_text(nan_id + "\n", "utf-8")
+    result = load_records(path, sqlite_url)
+    assert result.failed == 1 and result.inserted == 0
+    assert result.problems[0].startswith("line 1, field 'item_id': expected an integer, got nan")
