@@ -191,6 +191,23 @@ def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> 
         bulk_insert(conn, TABLES[name], rows)
 
 
+def insert_child_rows(conn: Connection, items: Sequence[tuple[str, Mapping[str, list[dict[str, Any]]], int]]) -> None:
+    """Insert child rows made without their parent's id (`rows.child_rows(record, None)`), given as
+    (kind, rows by table, dest_id) triples: each row gets its parent column set, then each table
+    one executemany."""
+    parent_column = {kind: dict(tables) for kind, tables in KIND_CHILD_TABLES.items()}
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind, children, dest_id in items:
+        columns = parent_column[kind]
+        for name, rows in children.items():
+            column = columns[name]
+            for row in rows:
+                row[column] = dest_id
+            by_table[name].extend(rows)
+    for name, rows in by_table.items():
+        bulk_insert(conn, TABLES[name], rows)
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT many rows (mappings sharing their keys) through the driver itself; see `insert_rows`."""
     if rows:

@@ -13,10 +13,8 @@ the sha256 of each raw line against id_map.line_hash.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,24 +22,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import Empty, Queue
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
+from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
-from loaders.rows import UrlSlot, content_hash, old_urls_column, provenance_columns, source_key, url_slots
+from loaders.rows import source_key
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
-from moha_migrate.jsonl import dumps_record, parse_line
-from moha_migrate.newurls import new_path
+from moha_migrate.jsonl import dumps_record
 from moha_migrate.profile import SiteProfile, load_profile
-from moha_migrate.records import KINDS, Article, Record, record_from_dict
+from moha_migrate.records import KINDS, Record
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +48,10 @@ HISTORY = schema.History.__table__
 CATEGORIES = schema.Category.__table__
 DEFAULT_BATCH_SIZE = 2000
 """Records per transaction. Each commit rewrites every index page the batch touched, and the
-hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but two batches
-are in memory at once (one being prepared, one written, `_iter_prepared`): 2,000 keeps a full-scale
-load's peak RSS near where 1,000 had it (274 MiB in a full-scale run; with three batches alive it
-was 294 MB at 2,000 and 507 MB at 5,000) for most of the gain."""
-GC_THRESHOLD = (50_000, 20, 100)
-"""gc thresholds during a load (Python's defaults: 700, 10, 10); see `_fewer_collections`."""
+hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but a batch being
+prepared and the one being written are in memory at once (`prepare.iter_prepared`): 2,000 keeps a
+full-scale load's peak RSS near where 1,000 had it for most of the gain (with three batches alive
+it was 294 MB at 2,000 and 507 MB at 5,000)."""
 MAX_PROBLEMS_KEPT = 1000
 """Problems kept in memory for the summary; all of them go to the messages table."""
 
@@ -128,16 +122,33 @@ class LoadResult:
 class _Pending:
     """A valid record of the current batch on its way into the database."""
 
-    record: Record
+    ready: Ready
     line: int
-    key: str
-    hash: str
-    line_hash: str
-    path: str
-    keys: list[UrlSlot]
+    raw: bytes
+    source: Path
     existing: Mapping[str, Any] | None = None
     map_id: int | None = None
     dest_id: int | None = None
+    _record: Record | None = None
+
+    @property
+    def key(self) -> str:
+        return self.ready.key
+
+    @property
+    def kind(self) -> str:
+        return self.ready.kind
+
+    @property
+    def path(self) -> str:
+        return self.ready.path
+
+    @property
+    def record(self) -> Record:
+        """The record itself, parsed again from its line: only a rewrite of an existing row needs it."""
+        if self._record is None:
+            self._record = record_of(self.source, self.raw, self.line)
+        return self._record
 
 
 @dataclass
@@ -158,6 +169,7 @@ class _Context:
     categories: dict[str, int]
     profile: SiteProfile
     result: LoadResult
+    source: Path
     seen: dict[str, int] = field(default_factory=dict)
 
 
@@ -173,12 +185,15 @@ def load_records(
     profile: SiteProfile | None = None,
     hook: BatchHook | None = None,
     show_progress: bool = False,
+    workers: int | None = None,
 ) -> LoadResult:
     """Load a records.jsonl file into the portal database at `db_url` (default: SQLite portal.db).
 
     `files_from`: WARC files/dirs (or plain files/dirs) to copy media bytes from into the file
     store (`files_dir`, default files/ next to a SQLite file or in the current directory).
     `hook(batch_number)` runs inside each batch's transaction after its writes, before its commit.
+    `workers`: processes that parse the next batches while this one writes (`prepare.worker_count`
+    decides when None; 0 parses here).
     Raises LoadError when the input cannot be read or the database cannot be reached or written;
     whatever batches committed before stay committed.
     """
@@ -196,9 +211,9 @@ def load_records(
         categories = _category_ids(engine, profile, schema_ready)
         run_id = 0 if dry_run else _start_run(engine, records_path, update)
         result.run_id = run_id or None
-        ctx = _Context(run_id, update, dry_run, schema_ready, categories, profile, result)
+        ctx = _Context(run_id, update, dry_run, schema_ready, categories, profile, result, records_path)
         with _fewer_collections():
-            _run_batches(engine, records_path, ctx, batch_size, hook, show_progress)
+            _run_batches(engine, records_path, ctx, batch_size, hook, show_progress, workers)
         if files_from and not dry_run:
             _copy_files(engine, db_url, files_dir, files_from, result)
         result.elapsed_s = time.perf_counter() - started
@@ -301,128 +316,22 @@ class _writing:
         return False
 
 
-def _iter_batches(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:
-    """The non-blank lines of `path` as bytes, numbered from 1, in batches of `size`.
-
-    Bytes, not text: a rerun matches most lines by the hash of their bytes and never needs them
-    as text, and decoding then re-encoding every line was a fifth of a no-change rerun (issue 6).
-    `_prepare_batch` decodes the lines it parses. The hash is the one of the text line stripped:
-    a line that can have loaded is JSON, whose leading and trailing whitespace is ASCII.
-    """
-    batch: list[tuple[int, bytes]] = []
-    try:
-        with path.open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                batch.append((number, raw))
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-    except OSError as exc:
-        raise LoadError(f"cannot read {path}: {exc.strerror}") from exc
-    if batch:
-        yield batch
-
-
-@dataclass
-class _Prepared:
-    """One batch read, hashed, matched against lines loaded before, and the rest parsed."""
-
-    number: int
-    lines: list[tuple[int, bytes]]
-    line_hashes: dict[int, str]
-    known: dict[str, tuple[int, str, str]]
-    parsed: list[tuple[int, bytes, Record | None, RecordError | None, str, tuple[str, list[UrlSlot]] | None]]
-    """(line number, raw line, record or the error why it is none, content hash, (new path, old-URL
-    keys) of the record) of the lines not loaded before. The decoded text is not kept: it would be
-    a third copy of every line while the batch waits (issue 6). Paths and keys are pure functions of the record, worked out
-    here so that, pipelined, they overlap the writer's waits on the database (issue 6)."""
-
-
-_DONE = object()
-
-
-def _prepare_batch(path: Path, number: int, batch: list[tuple[int, bytes]], engine: Engine | None) -> _Prepared:
-    """The CPU-heavy half of a batch (hashing, JSON, validation); reads the database, never writes."""
-    line_hashes = {n: hashlib.sha256(raw.strip()).hexdigest() for n, raw in batch}
-    known: dict[str, tuple[int, str, str]] = {}
-    if engine is not None:
-        with engine.connect() as conn:
-            known = _known_lines(conn, list(line_hashes.values()))
-    parsed = []
-    for n, raw_bytes in batch:
-        if line_hashes[n] not in known:
-            record, error, content_key = _parse(path, raw_bytes, n)
-            derived = (new_path(record), url_slots(record)) if record is not None else None
-            parsed.append((n, raw_bytes, record, error, content_key, derived))
-    return _Prepared(number, batch, line_hashes, known, parsed)
-
-
-def _iter_prepared(engine: Engine | None, path: Path, batch_size: int, pipelined: bool) -> Iterator[_Prepared]:
-    """Prepared batches in file order. Pipelined, a reader thread prepares the next batches while
-    the caller writes this one: parsing is Python work and the writes wait on the database (the
-    drivers release the GIL), so the two overlap. Lines the writer commits meanwhile may be parsed
-    instead of skipped; the writer's duplicate check treats both paths alike."""
-    batches = enumerate(_iter_batches(path, batch_size), start=1)
-    prepared = (_prepare_batch(path, n, batch, engine) for n, batch in batches)
-    if not pipelined:
-        yield from prepared
-        return
-    # Two batches alive at most: the one being written and the next one being prepared. The reader
-    # takes a slot before it starts a batch and the writer gives it back as it takes one, so the
-    # reader never holds a finished batch while preparing another (a queue of one did: three
-    # batches of full-scale articles alive, the peak memory of a whole migration).
-    queue: Queue[object] = Queue()
-    slot = threading.Semaphore(1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            while True:
-                while not slot.acquire(timeout=0.1):
-                    if stop.is_set():
-                        return
-                if stop.is_set():
-                    return
-                item = next(prepared, _DONE)
-                queue.put(item)
-                if item is _DONE:
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the writer thread, which re-raises it
-            queue.put(exc)
-
-    reader = threading.Thread(target=produce, name="load-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, _Prepared)
-            slot.release()
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():
-            try:
-                queue.get(timeout=0.1)
-            except Empty:
-                pass
-        reader.join()
-
-
 def _run_batches(
-    engine: Engine, path: Path, ctx: _Context, batch_size: int, hook: BatchHook | None, show_progress: bool
+    engine: Engine,
+    path: Path,
+    ctx: _Context,
+    batch_size: int,
+    hook: BatchHook | None,
+    show_progress: bool,
+    workers: int | None,
 ) -> None:
     result = ctx.result
     reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
-    pipelined = not (engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"))
+    reads_url = engine.url.render_as_string(hide_password=False) if reads is not None else None
+    workers = worker_count(path, reads_url) if workers is None else workers
     written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
     with progress("load", total=None, enabled=show_progress) as bar:
-        for prepared in _iter_prepared(reads, path, batch_size, pipelined):
+        for prepared in iter_prepared(reads, reads_url, path, batch_size, workers, ctx.categories):
             number, batch = prepared.number, prepared.lines
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:
@@ -471,7 +380,7 @@ def _batch_failed(
 # -------------------------------------------------------------------------------- one batch
 
 
-def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> None:
+def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> None:
     result = ctx.result
     failures: list[_Failure] = []
     line_hashes, known = prepared.line_hashes, prepared.known
@@ -490,23 +399,20 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
             status_fixes.append(map_id)
 
     pending: list[_Pending] = []
-    for number, raw, record, error, content_key, derived in prepared.parsed:
+    for number, raw, ready, error in prepared.parsed:
         if error is not None:
             failures.append(_failure_from(error, raw))
             continue
-        assert record is not None
-        if isinstance(record, Article) and record.category not in ctx.categories:
-            reason = f"unknown category {record.category!r} (not in the site profile {ctx.profile.source})"
-            failures.append(_Failure(number, "category", reason, record.source_url, record.kind))
+        assert ready is not None
+        if ready.main is None:
+            reason = f"unknown category {ready.category!r} (not in the site profile {ctx.profile.source})"
+            failures.append(_Failure(number, "category", reason, ready.source_url, ready.kind))
             continue
-        key = source_key(record.source_url)
-        first = ctx.seen.setdefault(key, number)
+        first = ctx.seen.setdefault(ready.key, number)
         if first != number:
             failures.append(_duplicate(number, first, raw))
             continue
-        assert derived is not None
-        path, keys = derived
-        pending.append(_Pending(record, number, key, content_key, line_hashes[number], path, keys))
+        pending.append(_Pending(ready, number, raw, ctx.source))
 
     existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
     new: list[_Pending] = []
@@ -518,7 +424,7 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
         ex = item.existing
         if ex is None or ex["dest_id"] is None:
             new.append(item)
-        elif ex["row_hash"] == item.hash and ex["kind"] == item.record.kind:
+        elif ex["row_hash"] == item.ready.hash and ex["kind"] == item.kind:
             result.unchanged += 1
             hash_refresh.append(item)
         elif ctx.update:
@@ -533,11 +439,11 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
         holder = taken.get(item.path)
         if holder is not None and (item.existing is None or holder[0] != item.existing["id"]):
             failures.append(
-                _Failure(item.line, "title", f"new path {item.path} is already used by {holder[1]}", item.record.source_url, item.record.kind)
+                _Failure(item.line, "title", f"new path {item.path} is already used by {holder[1]}", item.ready.source_url, item.kind)
             )
             (new if item in new else changed).remove(item)
         else:
-            taken[item.path] = (item.existing["id"] if item.existing else -1, item.record.source_url)
+            taken[item.path] = (item.existing["id"] if item.existing else -1, item.ready.source_url)
 
     result.inserted += len(new)
     result.updated += len(changed)
@@ -570,50 +476,13 @@ def _load_batch(conn: Connection | None, prepared: _Prepared, ctx: _Context) -> 
     freed = _update_changed(conn, changed, ctx) if changed else set()
     _insert_new(conn, new, ctx)
     added, conflicts = assign_redirects(
-        conn, [c for p in new + changed for c in candidates(p.keys, p.map_id, p.path)]  # type: ignore[arg-type]
+        conn, [c for p in new + changed for c in candidates(p.ready.slots, p.map_id, p.path)]  # type: ignore[arg-type]
     )
     result.redirects_added += added
     _note_conflicts(conn, conflicts, new + changed, ctx)
     if freed:
         result.redirects_added += fill_redirects(conn, freed)
     _record_failures(conn, failures, ctx)
-
-
-def _parse(path: Path, raw_bytes: bytes, number: int) -> tuple[Record | None, RecordError | None, str]:
-    """The line's record or the error why it is none (jsonl's own wording), and the content hash
-    of its JSON object.
-
-    orjson parses the bytes as they are (UTF-8 checked on the way), twice as fast as decoding and
-    `json.loads` (issue 6). A line it refuses goes through `json` after all, which is what the
-    rest of the project reads records with: what json takes and orjson does not (NaN, integers
-    beyond 64 bits, escaped lone surrogates) reaches the validator as before.
-    """
-    try:
-        data = orjson.loads(raw_bytes)
-    except orjson.JSONDecodeError:
-        try:
-            raw = raw_bytes.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise LoadError(f"{path}: line {number} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError:
-            return None, parse_line(raw, number).error, ""  # jsonl words the error
-    try:
-        return record_from_dict(data, line=number), None, content_hash(data)
-    except RecordError as exc:
-        return None, exc, ""
-
-
-def _known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
-    out: dict[str, tuple[int, str, str]] = {}
-    for clause in content.matching(conn, ID_MAP.c.line_hash, hashes):
-        stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
-            clause, ID_MAP.c.dest_id.is_not(None)
-        )
-        for line_hash, map_id, key, status in conn.execute(stmt):
-            out[line_hash] = (map_id, key, status)
-    return out
 
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, Mapping[str, Any]]:
@@ -635,21 +504,13 @@ def _paths_taken(conn: Connection, items: list[_Pending], ctx: _Context) -> dict
 
 
 def _map_values(item: _Pending, run_id: int) -> dict[str, Any]:
-    record = item.record
     return {
+        **item.ready.map_columns,
         "source_key": item.key,
-        "source_url": record.source_url,
-        "kind": record.kind,
         "dest_id": item.dest_id,
-        "dest_path": item.path,
-        "row_hash": item.hash,
-        "line_hash": item.line_hash,
         "status": "imported",
         "message": None,
-        "line": item.line,
         "run_id": run_id,
-        "old_urls": old_urls_column(record),
-        **provenance_columns(record),
     }
 
 
@@ -658,10 +519,10 @@ def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
         return
     by_kind: dict[str, list[_Pending]] = defaultdict(list)
     for item in items:
-        by_kind[item.record.kind].append(item)
+        by_kind[item.kind].append(item)
     for kind, group in by_kind.items():
-        rows = content.build_main_rows([(p.record, p.path) for p in group], ctx.categories)
-        for item, dest_id in zip(group, content.insert_main_rows(conn, kind, rows), strict=True):
+        rows = [p.ready.main for p in group]
+        for item, dest_id in zip(group, content.insert_main_rows(conn, kind, rows), strict=True):  # type: ignore[arg-type]
             item.dest_id = dest_id
     fresh = [p for p in items if p.existing is None]
     reused = [p for p in items if p.existing is not None]
@@ -675,7 +536,7 @@ def _insert_new(conn: Connection, items: list[_Pending], ctx: _Context) -> None:
         conn.execute(update(ID_MAP).where(ID_MAP.c.id == bindparam("b_id")), rows)
         for item in reused:
             item.map_id = item.existing["id"]  # type: ignore[index]
-    content.insert_children(conn, [(p.record, p.dest_id) for p in items])  # type: ignore[misc]
+    content.insert_child_rows(conn, [(p.kind, p.ready.children, p.dest_id) for p in items])  # type: ignore[misc]
 
 
 def _update_changed(conn: Connection, items: list[_Pending], ctx: _Context) -> set[str]:
@@ -780,7 +641,7 @@ def _note_conflicts(conn: Connection, conflicts: list[Any], items: list[_Pending
                 "level": "warning",
                 "line": item.line if item else None,
                 "field": "old_urls",
-                "source_url": item.record.source_url if item else None,
+                "source_url": item.ready.source_url if item else None,
                 "message": text,
             }
         )

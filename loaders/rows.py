@@ -221,8 +221,9 @@ def main_row(record: Record, path: str, category_ids: Mapping[str, int]) -> dict
     raise TypeError(f"not a record: {record!r}")
 
 
-def child_rows(record: Record, dest_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Rows of the child tables (by table name) of a record whose main row has id `dest_id`.
+def child_rows(record: Record, dest_id: int | None) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the child tables (by table name) of a record whose main row has id `dest_id` (None
+    while it has none: `content.insert_child_rows` sets it).
 
     Related links and media references are JSON columns of the main row (`main_row`), not children.
     """

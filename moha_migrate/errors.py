@@ -27,6 +27,15 @@ class RecordError(MohaError):
             where.append(f"field {field!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled as what it was built from (a load's worker processes send these back): the
+        # default would rebuild it from the formatted message and lose line and field
+        return (_record_error, (type(self), self.reason, self.line, self.field))
+
+
+def _record_error(cls: type[RecordError], reason: str, line: int | None, field: str | None) -> RecordError:
+    return cls(reason, line=line, field=field)
+
 
 class CaptureError(MohaError):
     """The crawler could not capture (unreachable proxy, unwritable output, bad start URL)."""

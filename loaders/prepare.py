@@ -1,0 +1,318 @@
+"""The CPU-heavy half of a load: lines read in batches, hashed, matched against the lines loaded
+before, and the rest parsed, validated and turned into new paths and redirect slots.
+
+It reads the database (which lines loaded before) but never writes it, so it can run in worker
+processes while `load` writes the batch before: on a 2-core machine a full-scale SQLite load is
+about 40 % faster that way (issue 6). Threads did not help: the writer releases the GIL at every
+row SQLite steps through, and waited for the parsing thread's switch interval each time, which
+made a threaded load slower than a plain one.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import Connection, Engine, select
+
+from loaders import content, schema
+from loaders.db import make_engine
+from loaders.rows import (
+    UrlSlot,
+    child_rows,
+    content_hash,
+    main_row,
+    old_urls_column,
+    provenance_columns,
+    source_key,
+    url_slots,
+)
+from moha_migrate.errors import LoadError, RecordError
+from moha_migrate.jsonl import parse_line
+from moha_migrate.newurls import new_path
+from moha_migrate.records import Article, Record, record_from_dict
+
+ID_MAP = schema.IdMap.__table__
+WORKER_MIN_BYTES = 8 * 1024 * 1024
+"""Files smaller than this are prepared in the loading process itself: starting a worker (a new
+interpreter importing SQLAlchemy and the record model) costs about half a second, more than
+parsing a few thousand records."""
+MAX_WORKERS = 4
+GC_THRESHOLD = (50_000, 20, 100)
+"""gc thresholds during a load, in the loading process and its workers (Python's defaults: 700, 10,
+10): a batch is millions of small objects without cycles, see `load._fewer_collections`."""
+
+
+
+class Ready(NamedTuple):
+    """A valid record as `load` writes it: everything worked out from it but the database ids.
+
+    Workers send these, not records: rows pickle in 60 % of the time records take, and the loading
+    process, which is the busier of the two, no longer builds them (issue 6). `load` parses the
+    record again from its line only when it rewrites an existing row (`--update`).
+    """
+
+    key: str
+    """id_map.source_key (`rows.source_key` of the source URL)."""
+    kind: str
+    source_url: str
+    category: str | None
+    path: str
+    slots: list[UrlSlot]
+    main: dict[str, Any] | None
+    """The main table's row without its id; None when the article's category is not in the profile."""
+    children: dict[str, list[dict[str, Any]]]
+    """Child rows by table, their parent column left None (`content.insert_child_rows` fills it)."""
+    map_columns: dict[str, Any]
+    """The id_map columns that follow from the record and its line (`load._map_values` adds the rest)."""
+
+    @property
+    def hash(self) -> str:
+        return self.map_columns["row_hash"]
+
+
+Parsed = tuple[int, bytes, "Ready | None", "RecordError | None"]
+
+
+@dataclass
+class Prepared:
+    """One batch read, hashed, matched against lines loaded before, and the rest parsed."""
+
+    number: int
+    lines: list[tuple[int, bytes]]
+    line_hashes: dict[int, str]
+    known: dict[str, tuple[int, str, str]]
+    """line hash -> (id_map id, source key, status) of the lines of the batch that loaded before."""
+    parsed: list[Parsed]
+    """(line number, raw line, the record made ready or the error why there is none) of the lines
+    not loaded before. The decoded text is not kept: it would be a third copy of every line while
+    the batch waits (issue 6)."""
+
+
+def iter_batches(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:
+    """The non-blank lines of `path` as bytes, numbered from 1, in batches of `size`.
+
+    Bytes, not text: a rerun matches most lines by the hash of their bytes and never needs them
+    as text, and decoding then re-encoding every line was a fifth of a no-change rerun (issue 6).
+    The hash is the one of the text line stripped: a line that can have loaded is JSON, whose
+    leading and trailing whitespace is ASCII.
+    """
+    batch: list[tuple[int, bytes]] = []
+    try:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                batch.append((number, raw))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {exc.strerror}") from exc
+    if batch:
+        yield batch
+
+
+def prepare_batch(
+    path: Path, number: int, batch: list[tuple[int, bytes]], engine: Engine | None, categories: Mapping[str, int]
+) -> Prepared:
+    """Hash, match and parse one batch; reads the database (when `engine` is given), never writes.
+
+    `categories`: category ids by slug, those of the site profile (an article in another one
+    gets no main row, and `load` reports it).
+    """
+    line_hashes = {n: hashlib.sha256(raw.strip()).hexdigest() for n, raw in batch}
+    known: dict[str, tuple[int, str, str]] = {}
+    if engine is not None:
+        with engine.connect() as conn:
+            known = known_lines(conn, list(line_hashes.values()))
+    parsed: list[Parsed] = []
+    for n, raw_bytes in batch:
+        line_hash = line_hashes[n]
+        if line_hash not in known:
+            record, error, content_key = parse(path, raw_bytes, n)
+            ready = make_ready(record, n, content_key, line_hash, categories) if record is not None else None
+            parsed.append((n, raw_bytes, ready, error))
+    return Prepared(number, batch, line_hashes, known, parsed)
+
+
+def make_ready(record: Record, line: int, content_key: str, line_hash: str, categories: Mapping[str, int]) -> Ready:
+    """Everything `load` writes for a valid record, but the ids the database gives."""
+    path = new_path(record)
+    category = record.category if isinstance(record, Article) else None
+    known_category = category is None or category in categories
+    return Ready(
+        key=source_key(record.source_url),
+        kind=record.kind,
+        source_url=record.source_url,
+        category=category,
+        path=path,
+        slots=url_slots(record),
+        main=main_row(record, path, categories) if known_category else None,
+        children=child_rows(record, None) if known_category else {},
+        map_columns={
+            "source_url": record.source_url,
+            "kind": record.kind,
+            "dest_path": path,
+            "row_hash": content_key,
+            "line_hash": line_hash,
+            "line": line,
+            "old_urls": old_urls_column(record),
+            **provenance_columns(record),
+        },
+    )
+
+
+def record_of(path: Path, raw_bytes: bytes, number: int) -> Record:
+    """The record of a line that validated before (a worker's result holds rows, not records)."""
+    record, error, _ = parse(path, raw_bytes, number)
+    if record is None:  # the same bytes validated a moment ago
+        raise LoadError(f"{path}: line {number} no longer validates: {error}")
+    return record
+
+
+def parse(path: Path, raw_bytes: bytes, number: int) -> tuple[Record | None, RecordError | None, str]:
+    """The line's record or the error why it is none (jsonl's own wording), and the content hash
+    of its JSON object.
+
+    orjson parses the bytes as they are (UTF-8 checked on the way), twice as fast as decoding and
+    `json.loads` (issue 6). A line it refuses goes through `json` after all, which is what the
+    rest of the project reads records with: what json takes and orjson does not (NaN, integers
+    beyond 64 bits, escaped lone surrogates) reaches the validator as before.
+    """
+    try:
+        data = orjson.loads(raw_bytes)
+    except orjson.JSONDecodeError:
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"{path}: line {number} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            return None, parse_line(raw, number).error, ""  # jsonl words the error
+    try:
+        return record_from_dict(data, line=number), None, content_hash(data)
+    except RecordError as exc:
+        return None, exc, ""
+
+
+def known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
+    """The lines among `hashes` that a load wrote before: line hash -> (id_map id, source key, status)."""
+    out: dict[str, tuple[int, str, str]] = {}
+    for clause in content.matching(conn, ID_MAP.c.line_hash, hashes):
+        stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
+            clause, ID_MAP.c.dest_id.is_not(None)
+        )
+        for line_hash, map_id, key, status in conn.execute(stmt):
+            out[line_hash] = (map_id, key, status)
+    return out
+
+
+def worker_count(path: Path, db_url: str | None) -> int:
+    """How many worker processes should prepare the batches of `path` (0: the loading process does).
+
+    One per core but the one the loading process writes with, at most MAX_WORKERS; none for small
+    files, single-core machines and in-memory SQLite (a worker could not see that database).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or db_url is None or ":memory:" in db_url or db_url.rstrip("/") in ("sqlite:", "sqlite://"):
+        return 0
+    try:
+        if path.stat().st_size < WORKER_MIN_BYTES:
+            return 0
+    except OSError:
+        return 0  # iter_batches words the error
+    return min(cores - 1, MAX_WORKERS)
+
+
+def iter_prepared(
+    engine: Engine | None,
+    db_url: str | None,
+    path: Path,
+    batch_size: int,
+    workers: int,
+    categories: Mapping[str, int],
+) -> Iterator[Prepared]:
+    """Prepared batches in file order, by `workers` worker processes (0: here, one after the other).
+
+    With workers, at most `workers` batches are being prepared while the caller writes the one it
+    was given last, so `workers + 1` batches are in memory at once. Lines the caller commits
+    meanwhile may be parsed instead of skipped; the writer's duplicate check treats both paths alike.
+    `db_url` (password included) is what the workers connect with; None when they must not read.
+    """
+    batches = enumerate(iter_batches(path, batch_size), start=1)
+    if workers <= 0:
+        for number, batch in batches:
+            yield prepare_batch(path, number, batch, engine, categories)
+        return
+    # fork, not spawn or forkserver: those run the caller's main module again in each worker, and
+    # a script that calls load_records without an `if __name__ == "__main__"` guard would start a
+    # second load there. A forked worker only parses, connects with an engine of its own
+    # (`_start_worker`) and never touches what it inherited: the caller's connections, or the
+    # locks of its other threads (progress display), which fork copies as they were.
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(db_url, dict(categories)))
+    waiting: deque[tuple[list[tuple[int, bytes]], Future[Prepared]]] = deque()
+    try:
+        for number, batch in batches:
+            try:
+                future = pool.submit(_prepare_in_worker, path, number, [raw for _, raw in batch], [n for n, _ in batch])
+            except BrokenProcessPool as exc:  # a worker died since the last result
+                raise _worker_died(waiting[0][0] if waiting else batch, exc) from exc
+            waiting.append((batch, future))
+            if len(waiting) > workers:
+                yield _collect(*waiting.popleft())
+        while waiting:
+            yield _collect(*waiting.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_died(batch: list[tuple[int, bytes]], exc: BaseException) -> LoadError:
+    return LoadError(
+        f"the worker process preparing lines {batch[0][0]}-{batch[-1][0]} died ({exc}); "
+        "what loaded before is committed: rerun the same command to finish"
+    )
+
+
+def _collect(batch: list[tuple[int, bytes]], future: Future[Prepared]) -> Prepared:
+    """A worker's result with the caller's own copy of the lines put back (they are not sent twice)."""
+    try:
+        prepared = future.result()
+    except BrokenProcessPool as exc:
+        raise _worker_died(batch, exc) from exc
+    raw_of = dict(batch)
+    prepared.lines = batch
+    prepared.parsed = [(n, raw_of[n], ready, error) for n, _, ready, error in prepared.parsed]
+    return prepared
+
+
+_worker_engine: Engine | None = None
+_worker_categories: dict[str, int] = {}
+
+
+def _start_worker(db_url: str | None, categories: dict[str, int]) -> None:
+    global _worker_engine, _worker_categories
+    gc.set_threshold(*GC_THRESHOLD)
+    _worker_engine = make_engine(db_url) if db_url is not None else None
+    _worker_categories = categories
+
+
+def _prepare_in_worker(path: Path, number: int, raws: list[bytes], numbers: list[int]) -> Prepared:
+    """`prepare_batch` in a worker; the raw lines are left out of what goes back (the caller has them)."""
+    prepared = prepare_batch(path, number, list(zip(numbers, raws, strict=True)), _worker_engine, _worker_categories)
+    prepared.lines = []
+    prepared.parsed = [(n, b"", ready, error) for n, _, ready, error in prepared.parsed]
+    return prepared

@@ -1,0 +1,68 @@
+"""loaders.prepare: batches parsed by worker processes load exactly as batches parsed in place."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from loaders import prepare
+from loaders.export import export_records
+from loaders.load import load_records
+from moha_migrate.errors import LoadError
+from tests.loaders.helpers import count, snapshot
+from tests.loaders.test_load import _bad_file
+
+
+def test_workers_load_what_the_loading_process_alone_loads(engine_url: str, corpus_file: Path, tmp_path: Path) -> None:
+    result = load_records(corpus_file, engine_url, batch_size=7, workers=2)
+    assert result.ok and result.inserted == len(corpus_file.read_text("utf-8").splitlines())
+    out = tmp_path / "export.jsonl"
+    export_records(engine_url, out)
+    assert out.read_text("utf-8") == corpus_file.read_text("utf-8")
+    again = load_records(corpus_file, engine_url, batch_size=7, workers=2)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, result.inserted)
+
+
+def test_bad_lines_found_by_workers_name_their_line_and_field(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
+    """A worker's RecordError crosses the process boundary with its line and field intact."""
+    path, _ = _bad_file(tmp_path, corpus)
+    alone = load_records(path, f"sqlite:///{tmp_path / 'alone.db'}", batch_size=4, workers=0)
+    workers = load_records(path, sqlite_url, batch_size=4, workers=1)
+    assert workers.problems == alone.problems
+    assert "line 4, field 'title': missing" in "\n".join(workers.problems)
+    assert snapshot(sqlite_url) == snapshot(f"sqlite:///{tmp_path / 'alone.db'}")
+
+
+def test_a_worker_killed_mid_load_is_a_load_error_and_a_rerun_finishes(sqlite_url: str, corpus_file: Path) -> None:
+    total = len(corpus_file.read_text("utf-8").splitlines())
+
+    def kill_the_worker(batch: int) -> None:
+        if batch == 2:
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+
+    with pytest.raises(LoadError, match=r"worker process preparing lines \d+-\d+ died.*rerun the same command"):
+        load_records(corpus_file, sqlite_url, batch_size=5, workers=1, hook=kill_the_worker)
+    committed = count(sqlite_url, "id_map")
+    assert 0 < committed < total
+    rerun = load_records(corpus_file, sqlite_url, batch_size=5, workers=1)
+    assert rerun.ok and rerun.inserted == total - committed and rerun.unchanged == committed
+    assert count(sqlite_url, "id_map") == total
+
+
+def test_worker_count_leaves_small_files_and_memory_databases_to_the_loading_process(tmp_path: Path) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text("{}\n", "utf-8")
+    assert prepare.worker_count(small, f"sqlite:///{tmp_path / 'p.db'}") == 0
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as fh:
+        fh.truncate(prepare.WORKER_MIN_BYTES)
+    cores = len(os.sched_getaffinity(0))
+    assert prepare.worker_count(big, f"sqlite:///{tmp_path / 'p.db'}") == min(cores - 1, prepare.MAX_WORKERS)
+    assert prepare.worker_count(big, "sqlite://") == 0
+    assert prepare.worker_count(big, "sqlite:///:memory:") == 0
+    assert prepare.worker_count(big, None) == 0
