@@ -327,11 +327,10 @@ def _run_batches(
 ) -> None:
     result = ctx.result
     reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
-    reads_url = engine.url.render_as_string(hide_password=False) if reads is not None else None
-    workers = worker_count(path, reads_url) if workers is None else workers
+    workers = worker_count(path) if workers is None else workers
     written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
     with progress("load", total=None, enabled=show_progress) as bar:
-        for prepared in iter_prepared(reads, reads_url, path, batch_size, workers, ctx.categories):
+        for prepared in iter_prepared(reads, path, batch_size, workers, ctx.categories):
             number, batch = prepared.number, prepared.lines
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:

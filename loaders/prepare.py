@@ -27,7 +27,6 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from loaders import content, schema
-from loaders.db import make_engine
 from loaders.rows import (
     UrlSlot,
     child_rows,
@@ -45,9 +44,8 @@ from moha_migrate.records import Article, Record, record_from_dict
 
 ID_MAP = schema.IdMap.__table__
 WORKER_MIN_BYTES = 8 * 1024 * 1024
-"""Files smaller than this are prepared in the loading process itself: starting a worker (a new
-interpreter importing SQLAlchemy and the record model) costs about half a second, more than
-parsing a few thousand records."""
+"""Files smaller than this (about 2,000 records) are parsed in the loading process itself: with a
+single batch or two there is nothing to overlap."""
 MAX_WORKERS = 4
 GC_THRESHOLD = (50_000, 20, 100)
 """gc thresholds during a load, in the loading process and its workers (Python's defaults: 700, 10,
@@ -132,19 +130,31 @@ def prepare_batch(
     `categories`: category ids by slug, those of the site profile (an article in another one
     gets no main row, and `load` reports it).
     """
+    line_hashes, known = match_lines(batch, engine)
+    todo = [(n, raw, line_hashes[n]) for n, raw in batch if line_hashes[n] not in known]
+    return Prepared(number, batch, line_hashes, known, parse_lines(path, todo, categories))
+
+
+def match_lines(
+    batch: list[tuple[int, bytes]], engine: Engine | None
+) -> tuple[dict[int, str], dict[str, tuple[int, str, str]]]:
+    """The hash of each line, and the lines among them that loaded before (`known_lines`)."""
     line_hashes = {n: hashlib.sha256(raw.strip()).hexdigest() for n, raw in batch}
     known: dict[str, tuple[int, str, str]] = {}
     if engine is not None:
         with engine.connect() as conn:
             known = known_lines(conn, list(line_hashes.values()))
+    return line_hashes, known
+
+
+def parse_lines(path: Path, lines: list[tuple[int, bytes, str]], categories: Mapping[str, int]) -> list[Parsed]:
+    """Parse (line number, raw line, line hash) triples into records made ready, or their errors."""
     parsed: list[Parsed] = []
-    for n, raw_bytes in batch:
-        line_hash = line_hashes[n]
-        if line_hash not in known:
-            record, error, content_key = parse(path, raw_bytes, n)
-            ready = make_ready(record, n, content_key, line_hash, categories) if record is not None else None
-            parsed.append((n, raw_bytes, ready, error))
-    return Prepared(number, batch, line_hashes, known, parsed)
+    for n, raw_bytes, line_hash in lines:
+        record, error, content_key = parse(path, raw_bytes, n)
+        ready = make_ready(record, n, content_key, line_hash, categories) if record is not None else None
+        parsed.append((n, raw_bytes, ready, error))
+    return parsed
 
 
 def make_ready(record: Record, line: int, content_key: str, line_hash: str, categories: Mapping[str, int]) -> Ready:
@@ -220,37 +230,36 @@ def known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str
     return out
 
 
-def worker_count(path: Path, db_url: str | None) -> int:
-    """How many worker processes should prepare the batches of `path` (0: the loading process does).
+def worker_count(path: Path) -> int:
+    """How many worker processes should parse the batches of `path` (0: the loading process does).
 
-    One per core but the one the loading process writes with, at most MAX_WORKERS; none for small
-    files, single-core machines and in-memory SQLite (a worker could not see that database).
+    One, with two or three cores: the loading process keeps a core busy writing, and a second
+    worker on a 2-core machine only added memory (50,733 records: 9.4-10.1 s with one worker,
+    9.9-10.4 s with two). None for small files (starting one costs more than it saves).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or db_url is None or ":memory:" in db_url or db_url.rstrip("/") in ("sqlite:", "sqlite://"):
-        return 0
     try:
-        if path.stat().st_size < WORKER_MIN_BYTES:
+        if cores < 2 or path.stat().st_size < WORKER_MIN_BYTES:
             return 0
     except OSError:
         return 0  # iter_batches words the error
-    return min(cores - 1, MAX_WORKERS)
+    return 1 if cores < 4 else min(cores - 2, MAX_WORKERS)
 
 
 def iter_prepared(
     engine: Engine | None,
-    db_url: str | None,
     path: Path,
     batch_size: int,
     workers: int,
     categories: Mapping[str, int],
 ) -> Iterator[Prepared]:
-    """Prepared batches in file order, by `workers` worker processes (0: here, one after the other).
+    """Prepared batches in file order; with `workers` worker processes parsing the lines (0: here).
 
-    With workers, at most `workers` batches are being prepared while the caller writes the one it
-    was given last, so `workers + 1` batches are in memory at once. Lines the caller commits
-    meanwhile may be parsed instead of skipped; the writer's duplicate check treats both paths alike.
-    `db_url` (password included) is what the workers connect with; None when they must not read.
+    The loading process hashes each batch and matches it against the lines loaded before itself
+    (cheap, and a no-change rerun then never starts a worker nor sends it a line); workers parse
+    the rest. At most `workers` batches are being parsed while the caller writes the one it was
+    given last, so `workers + 1` batches are in memory at once. Lines the caller commits meanwhile
+    may be parsed instead of skipped; the writer's duplicate check treats both paths alike.
     """
     batches = enumerate(iter_batches(path, batch_size), start=1)
     if workers <= 0:
@@ -259,19 +268,23 @@ def iter_prepared(
         return
     # fork, not spawn or forkserver: those run the caller's main module again in each worker, and
     # a script that calls load_records without an `if __name__ == "__main__"` guard would start a
-    # second load there. A forked worker only parses, connects with an engine of its own
-    # (`_start_worker`) and never touches what it inherited: the caller's connections, or the
-    # locks of its other threads (progress display), which fork copies as they were.
+    # second load there. A forked worker only parses: it never touches what it inherited (the
+    # caller's database connections, or the locks of its other threads, which fork copies as they were).
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(db_url, dict(categories)))
-    waiting: deque[tuple[list[tuple[int, bytes]], Future[Prepared]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(dict(categories),))
+    waiting: deque[tuple[Prepared, Future[list[Parsed]] | None]] = deque()
     try:
         for number, batch in batches:
-            try:
-                future = pool.submit(_prepare_in_worker, path, number, [raw for _, raw in batch], [n for n, _ in batch])
-            except BrokenProcessPool as exc:  # a worker died since the last result
-                raise _worker_died(waiting[0][0] if waiting else batch, exc) from exc
-            waiting.append((batch, future))
+            line_hashes, known = match_lines(batch, engine)
+            prepared = Prepared(number, batch, line_hashes, known, [])
+            todo = [(n, raw, line_hashes[n]) for n, raw in batch if line_hashes[n] not in known]
+            future = None
+            if todo:
+                try:
+                    future = pool.submit(_parse_in_worker, path, todo, prepared.number)
+                except BrokenProcessPool as exc:  # a worker died since the last result
+                    raise _worker_died(waiting[0][0] if waiting else prepared, exc) from exc
+            waiting.append((prepared, future))
             if len(waiting) > workers:
                 yield _collect(*waiting.popleft())
         while waiting:
@@ -280,39 +293,37 @@ def iter_prepared(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _worker_died(batch: list[tuple[int, bytes]], exc: BaseException) -> LoadError:
+def _worker_died(prepared: Prepared, exc: BaseException) -> LoadError:
+    lines = prepared.lines
     return LoadError(
-        f"the worker process preparing lines {batch[0][0]}-{batch[-1][0]} died ({exc}); "
+        f"the worker process parsing lines {lines[0][0]}-{lines[-1][0]} died ({exc}); "
         "what loaded before is committed: rerun the same command to finish"
     )
 
 
-def _collect(batch: list[tuple[int, bytes]], future: Future[Prepared]) -> Prepared:
-    """A worker's result with the caller's own copy of the lines put back (they are not sent twice)."""
+def _collect(prepared: Prepared, future: Future[list[Parsed]] | None) -> Prepared:
+    """The batch with its worker's results, and the caller's own copy of the lines put back in
+    them (they are not sent back)."""
+    if future is None:
+        return prepared
     try:
-        prepared = future.result()
+        parsed = future.result()
     except BrokenProcessPool as exc:
-        raise _worker_died(batch, exc) from exc
-    raw_of = dict(batch)
-    prepared.lines = batch
-    prepared.parsed = [(n, raw_of[n], ready, error) for n, _, ready, error in prepared.parsed]
+        raise _worker_died(prepared, exc) from exc
+    raw_of = dict(prepared.lines)
+    prepared.parsed = [(n, raw_of[n], ready, error) for n, _, ready, error in parsed]
     return prepared
 
 
-_worker_engine: Engine | None = None
 _worker_categories: dict[str, int] = {}
 
 
-def _start_worker(db_url: str | None, categories: dict[str, int]) -> None:
-    global _worker_engine, _worker_categories
+def _start_worker(categories: dict[str, int]) -> None:
+    global _worker_categories
     gc.set_threshold(*GC_THRESHOLD)
-    _worker_engine = make_engine(db_url) if db_url is not None else None
     _worker_categories = categories
 
 
-def _prepare_in_worker(path: Path, number: int, raws: list[bytes], numbers: list[int]) -> Prepared:
-    """`prepare_batch` in a worker; the raw lines are left out of what goes back (the caller has them)."""
-    prepared = prepare_batch(path, number, list(zip(numbers, raws, strict=True)), _worker_engine, _worker_categories)
-    prepared.lines = []
-    prepared.parsed = [(n, b"", ready, error) for n, _, ready, error in prepared.parsed]
-    return prepared
+def _parse_in_worker(path: Path, lines: list[tuple[int, bytes, str]], number: int) -> list[Parsed]:
+    """`parse_lines` in a worker; the raw lines are left out of what goes back (the caller has them)."""
+    return [(n, b"", ready, error) for n, _, ready, error in parse_lines(path, lines, _worker_categories)]

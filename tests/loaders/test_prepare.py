@@ -45,7 +45,7 @@ def test_a_worker_killed_mid_load_is_a_load_error_and_a_rerun_finishes(sqlite_ur
             for child in multiprocessing.active_children():
                 os.kill(child.pid, signal.SIGKILL)
 
-    with pytest.raises(LoadError, match=r"worker process preparing lines \d+-\d+ died.*rerun the same command"):
+    with pytest.raises(LoadError, match=r"worker process parsing lines \d+-\d+ died.*rerun the same command"):
         load_records(corpus_file, sqlite_url, batch_size=5, workers=1, hook=kill_the_worker)
     committed = count(sqlite_url, "id_map")
     assert 0 < committed < total
@@ -54,15 +54,24 @@ def test_a_worker_killed_mid_load_is_a_load_error_and_a_rerun_finishes(sqlite_ur
     assert count(sqlite_url, "id_map") == total
 
 
-def test_worker_count_leaves_small_files_and_memory_databases_to_the_loading_process(tmp_path: Path) -> None:
+def test_worker_count_leaves_small_files_to_the_loading_process(tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text("{}\n", "utf-8")
-    assert prepare.worker_count(small, f"sqlite:///{tmp_path / 'p.db'}") == 0
+    assert prepare.worker_count(small) == 0
     big = tmp_path / "big.jsonl"
     with big.open("wb") as fh:
         fh.truncate(prepare.WORKER_MIN_BYTES)
     cores = len(os.sched_getaffinity(0))
-    assert prepare.worker_count(big, f"sqlite:///{tmp_path / 'p.db'}") == min(cores - 1, prepare.MAX_WORKERS)
-    assert prepare.worker_count(big, "sqlite://") == 0
-    assert prepare.worker_count(big, "sqlite:///:memory:") == 0
-    assert prepare.worker_count(big, None) == 0
+    assert prepare.worker_count(big) == (0 if cores < 2 else 1 if cores < 4 else min(cores - 2, prepare.MAX_WORKERS))
+    assert prepare.worker_count(tmp_path / "missing.jsonl") == 0
+
+
+def test_a_no_change_rerun_starts_no_worker(sqlite_url: str, corpus_file: Path) -> None:
+    """The loading process matches lines against the database itself: a rerun of loaded lines has
+    nothing to parse, so it neither starts a worker nor sends one a line."""
+    first = load_records(corpus_file, sqlite_url, batch_size=7, workers=1)
+    children: list[int] = []
+    again = load_records(
+        corpus_file, sqlite_url, batch_size=7, workers=1, hook=lambda _: children.extend(multiprocessing.active_children())
+    )
+    assert again.unchanged == first.inserted and children == []
