@@ -32,7 +32,7 @@ from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
 from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
-from loaders.rows import source_key
+from loaders.rows import source_key, url_slots
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
 from moha_migrate.jsonl import dumps_record
@@ -475,7 +475,7 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> N
     freed = _update_changed(conn, changed, ctx) if changed else set()
     _insert_new(conn, new, ctx)
     added, conflicts = assign_redirects(
-        conn, [c for p in new + changed for c in candidates(p.ready.slots, p.map_id, p.path)]  # type: ignore[arg-type]
+        conn, [c for p in new + changed for c in candidates(url_slots(p.ready.old_urls), p.map_id, p.path)]  # type: ignore[arg-type]
     )
     result.redirects_added += added
     _note_conflicts(conn, conflicts, new + changed, ctx)

@@ -206,7 +206,7 @@ def _restore(conn: Connection, run_id: int, kind: str | None, result: RollbackRe
             path = new_path(record)
             rewrite(conn, [(record, existing, path)], cats)
             freed |= remove_redirects(conn, [h["map_id"]])
-            restored.append((url_slots(record), h["map_id"], path))
+            restored.append((url_slots(record.old_urls), h["map_id"], path))
             values.update(
                 dest_path=path,
                 dest_id=existing["dest_id"],

@@ -82,9 +82,10 @@ A plain tuple: a load makes one per old URL (175,000 for 50,000 records), and a 
 Python-level constructor was a tenth of a load's redirect work (issue 6)."""
 
 
-def url_slots(record: Record) -> list[UrlSlot]:
-    """The redirects a record asks for, one per url key: its old URLs in their order, then the
-    other-host forms it does not list itself (`redirects.assign_redirects` applies precedence).
+def url_slots(old_urls: Sequence[str]) -> list[UrlSlot]:
+    """The redirects a record with these old URLs asks for, one per url key: its old URLs in their
+    order, then the other-host forms it does not list itself (`redirects.assign_redirects` applies
+    precedence).
 
     A key the record already asks for is not asked again: a listed URL's key beats an alias with
     the same key, as it would in the precedence (records list both hosts of nearly every URL, so
@@ -92,7 +93,7 @@ def url_slots(record: Record) -> list[UrlSlot]:
     """
     keys: dict[str, str] = {}
     listed = []
-    for url in record.old_urls:
+    for url in old_urls:
         key = keys.get(url)
         if key is None:
             key = keys[url] = url_key(url)

@@ -75,3 +75,16 @@ def test_a_no_change_rerun_starts_no_worker(sqlite_url: str, corpus_file: Path) 
         corpus_file, sqlite_url, batch_size=7, workers=1, hook=lambda _: children.extend(multiprocessing.active_children())
     )
     assert again.unchanged == first.inserted and children == []
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_batches_number_lines_as_the_file_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Lines are read in chunks: their numbers (which messages cite) must still be the file's own,
+    blank lines counted and skipped, the last line with or without its line break."""
+    monkeypatch.setattr(prepare, "READ_CHUNK", chunk)
+    for text in (b"", b"a", b"a\n", b"a\n\n  \nb", b"\n\nx\ny\n", b"a\r\nb\n", b"x" * 10 + b"\n" + b"y"):
+        path = tmp_path / "lines.jsonl"
+        path.write_bytes(text)
+        got = [(n, raw.strip()) for batch in prepare.iter_batches(path, 2) for n, raw in batch]
+        with path.open("rb") as fh:
+            assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], text
