@@ -18,7 +18,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -329,8 +329,11 @@ def _run_batches(
     reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
     workers = worker_count(path) if workers is None else workers
     written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
-    with progress("load", total=None, enabled=show_progress) as bar:
-        for prepared in iter_prepared(reads, path, batch_size, workers, ctx.categories):
+    # closing: a failed batch shuts the workers down at once, not when the generator is collected
+    with progress("load", total=None, enabled=show_progress) as bar, closing(
+        iter_prepared(reads, path, batch_size, workers, ctx.categories)
+    ) as batches:
+        for prepared in batches:
             number, batch = prepared.number, prepared.lines
             before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
             try:

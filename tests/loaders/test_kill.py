@@ -48,9 +48,10 @@ def _kill_mariadb(db_url: str) -> int:
     return killed
 
 
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker"])
 @pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
 def test_killed_connection_then_rerun_finishes_with_exact_counts(
-    engine: str, request: pytest.FixtureRequest, corpus_file: Path, corpus: list, tmp_path: Path
+    engine: str, workers: int, request: pytest.FixtureRequest, corpus_file: Path, corpus: list, tmp_path: Path
 ) -> None:
     db_url = request.getfixturevalue("postgres_url" if engine == "postgresql" else "mariadb_url")
     killer = _terminate_postgres if engine == "postgresql" else _kill_mariadb
@@ -61,14 +62,14 @@ def test_killed_connection_then_rerun_finishes_with_exact_counts(
             killed.append(killer(db_url))
 
     with pytest.raises(LoadError) as info:
-        load_records(corpus_file, db_url, batch_size=BATCH, hook=hook)
+        load_records(corpus_file, db_url, batch_size=BATCH, hook=hook, workers=workers)
     assert killed and killed[0] >= 1, "the test did not kill the loader's connection"
     message = str(info.value)
     assert f"batch {KILL_AT} (lines {BATCH * (KILL_AT - 1) + 1}-{BATCH * KILL_AT} of" in message
     assert "rerun the same command to finish" in message
     assert count(db_url, "id_map") == BATCH * (KILL_AT - 1), "committed batches must stay, the killed one must not"
 
-    rerun = load_records(corpus_file, db_url, batch_size=BATCH)
+    rerun = load_records(corpus_file, db_url, batch_size=BATCH, workers=workers)
     assert (rerun.inserted, rerun.unchanged, rerun.failed) == (len(corpus) - BATCH * (KILL_AT - 1), BATCH * (KILL_AT - 1), 0)
     assert count(db_url, "id_map") == len(corpus)
     per_kind = {k: sum(r.kind == k for r in corpus) for k in ("article", "document", "page", "media")}
