@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from loaders import prepare
 from loaders.export import export_records
 from loaders.load import load_records
 from moha_migrate.errors import LoadError
+from moha_migrate.jsonl import dumps_record
 from tests.loaders.helpers import count, snapshot
 from tests.loaders.test_load import _bad_file
 
@@ -88,3 +91,45 @@ def test_batches_number_lines_as_the_file_does(tmp_path: Path, monkeypatch: pyte
         got = [(n, raw.strip()) for batch in prepare.iter_batches(path, 2) for n, raw in batch]
         with path.open("rb") as fh:
             assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], text
+
+
+def test_a_worker_stops_the_load_at_a_line_that_is_not_utf8(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
+    lines = [dumps_record(r).encode("utf-8") for r in corpus[:12]]
+    lines[9] = lines[9].replace("ộ".encode("utf-8"), "ộ".encode("utf-16-le"), 1)
+    assert lines[9] != dumps_record(corpus[9]).encode("utf-8"), "the record has no ộ to spoil"
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(LoadError, match=r"latin\.jsonl: line 10 is not UTF-8 text"):
+        load_records(path, sqlite_url, batch_size=4, workers=1)
+    assert count(sqlite_url, "id_map") == 8, "the two batches before the bad line stay loaded"
+
+
+def test_workers_end_with_a_loading_process_killed_by_sigkill(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:
+    """kill -9 of a load leaves no parsing process behind: each worker holds only its own end of
+    its pipe, so it reads the end of its input when the loading process is gone."""
+    psutil = pytest.importorskip("psutil")
+    script = tmp_path / "load_then_hang.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        "from pathlib import Path\n"
+        "from loaders.load import load_records\n"
+        "def hang(batch):\n"
+        "    if batch == 2:\n"
+        "        print('hanging', flush=True)\n"
+        "        time.sleep(60)\n"
+        f"load_records(Path({str(corpus_file)!r}), {sqlite_url!r}, batch_size=4, workers=2, hook=hang)\n",
+        "utf-8",
+    )
+    loader = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert loader.stdout is not None and loader.stdout.readline().strip() == "hanging"
+        workers = psutil.Process(loader.pid).children()
+        assert len(workers) == 2, workers
+        loader.kill()
+        loader.wait(timeout=10)
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, f"workers outlived the loading process: {alive}"
+    finally:
+        if loader.poll() is None:
+            loader.kill()
