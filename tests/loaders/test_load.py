@@ -179,14 +179,16 @@ def test_missing_input_is_a_load_error(sqlite_url: str, tmp_path: Path) -> None:
         load_records(tmp_path / "no-such.jsonl", sqlite_url)
 
 
-def test_a_line_that_is_not_utf8_stops_the_load_naming_it(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker"])
+def test_a_line_that_is_not_utf8_stops_the_load_naming_it(sqlite_url: str, corpus: list, tmp_path: Path, workers: int) -> None:
     lines = [dumps_record(r).encode("utf-8") for r in corpus[:3]]
     lines[1] = lines[1].replace("ộ".encode("utf-8"), "ộ".encode("utf-16-le"), 1)
     assert lines[1] != dumps_record(corpus[1]).encode("utf-8"), "the record has no ộ to spoil"
     path = tmp_path / "latin.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     with pytest.raises(LoadError, match=r"latin\.jsonl: line 2 is not UTF-8 text"):
-        load_records(path, sqlite_url)
+        load_records(path, sqlite_url, batch_size=1, workers=workers)
+    assert count(sqlite_url, "id_map") == 1, "the batch before the bad line stays loaded"
 
 
 def test_lines_only_pythons_json_reads_are_validated_as_before(sqlite_url: str, corpus: list, tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ from loaders import prepare
 from loaders.export import export_records
 from loaders.load import load_records
 from moha_migrate.errors import LoadError
-from moha_migrate.jsonl import dumps_record
 from tests.loaders.helpers import count, snapshot
 from tests.loaders.test_load import _bad_file
 
@@ -91,17 +90,6 @@ def test_batches_number_lines_as_the_file_does(tmp_path: Path, monkeypatch: pyte
         got = [(n, raw.strip()) for batch in prepare.iter_batches(path, 2) for n, raw in batch]
         with path.open("rb") as fh:
             assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], text
-
-
-def test_a_worker_stops_the_load_at_a_line_that_is_not_utf8(sqlite_url: str, corpus: list, tmp_path: Path) -> None:
-    lines = [dumps_record(r).encode("utf-8") for r in corpus[:12]]
-    lines[9] = lines[9].replace("ộ".encode("utf-8"), "ộ".encode("utf-16-le"), 1)
-    assert lines[9] != dumps_record(corpus[9]).encode("utf-8"), "the record has no ộ to spoil"
-    path = tmp_path / "latin.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    with pytest.raises(LoadError, match=r"latin\.jsonl: line 10 is not UTF-8 text"):
-        load_records(path, sqlite_url, batch_size=4, workers=1)
-    assert count(sqlite_url, "id_map") == 8, "the two batches before the bad line stay loaded"
 
 
 def test_workers_end_with_a_loading_process_killed_by_sigkill(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:
