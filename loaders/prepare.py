@@ -307,14 +307,19 @@ def iter_prepared(
         while waiting:
             prepared, worker = waiting.popleft()
             if worker is not None:
-                parsed = worker.receive(prepared)
-                raw_of = dict(prepared.lines)
-                prepared.parsed = [(n, raw_of[n], ready, error) for n, _, ready, error in parsed]
+                prepared.parsed = _with_lines(worker.receive(prepared), prepared.lines)
                 idle.append(worker)
             fill()  # the next batch goes to the worker now, to be parsed while this one is written
             yield prepared
+            del prepared  # before the next batch arrives: a batch kept alive meanwhile was 60 MiB
     finally:
         pool.close()
+
+
+def _with_lines(parsed: list[Parsed], lines: list[tuple[int, bytes]]) -> list[Parsed]:
+    """A worker's parsed lines with the raw lines put back in (they are not sent back)."""
+    raw_of = dict(lines)
+    return [(n, raw_of[n], ready, error) for n, _, ready, error in parsed]
 
 
 class _Worker:
