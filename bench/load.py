@@ -63,7 +63,15 @@ def rows_of(db_url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     return out
 
 
+def settle() -> None:
+    """Write out what earlier steps left in the page cache before a timed step: the kernel flushing
+    the SQLite files of the step before (hundreds of MB) stalled PostgreSQL's commits in the next
+    one, and made the PostgreSQL figures depend on what ran before them."""
+    os.sync()
+
+
 def timed_load(records: Path, db_url: str, **kw: Any) -> tuple[float, Any]:
+    settle()
     started = time.perf_counter()
     result = load_records(records, db_url, **kw)
     return time.perf_counter() - started, result
@@ -78,6 +86,7 @@ def sqlite_baseline(rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], wo
     connect(f"sqlite:///{target}").dispose()  # the schema, by the same migrations
     conn = sqlite3.connect(target)
     apply_sqlite_pragmas(conn)
+    settle()
     started = time.perf_counter()
     for name, (columns, data) in rows.items():
         sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
@@ -119,6 +128,7 @@ def pg_baseline(rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], method
     connect(url).dispose()
     try:
         with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={make_url(url).database}") as conn:
+            settle()
             started = time.perf_counter()
             for table, (columns, data) in rows.items():
                 cols = ", ".join(columns)
@@ -174,6 +184,7 @@ def main() -> None:
         print(f"rows written per record: {sum(len(d) for _, d in rows.values()) / n:.1f} "
               f"({', '.join(f'{k} {len(d)}' for k, (_, d) in rows.items() if d)})")
         report("sqlite", n, load_s, rerun_s, {"sqlite3 executemany": sqlite_baseline(rows, workdir)})
+        del rows  # a million row tuples: not to be carried (and walked by the collector) through the next load
 
         if not args.no_postgres:
             name = f"moha_bench_load_{os.getpid()}"

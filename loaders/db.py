@@ -49,12 +49,35 @@ def make_engine(db_url: str | None) -> Engine:
             engine = create_engine(url)
             event.listen(engine, "connect", apply_sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if url.get_backend_name() == "postgresql":
+            event.listen(engine, "connect", apply_postgres_settings)
+        return engine
     except (ArgumentError, NoSuchModuleError) as exc:
         raise LoadError(f"bad database URL {masked(url_text)}: {exc}") from exc
 
 
 SQLITE_PAGE_SIZE = 16384
+RANDOM_PAGE_COST = 1.1
+
+
+def apply_postgres_settings(dbapi_conn, _record=None) -> None:  # type: ignore[no-untyped-def]
+    """Session settings of every PostgreSQL connection of the tool.
+
+    random_page_cost at most 1.1 (the usual value for SSDs and cached tables; PostgreSQL's default
+    is 4, for spinning disks): with 4, looking up a batch's 2,000 line hashes in a 50,000-row
+    id_map was planned as a sequential scan, 31 ms a batch, against 8 ms by the index (issue 6),
+    and every batch's lookups scanned the whole of ever larger tables. A lower setting the server
+    has is kept. Committed at once: SQLAlchemy rolls back what a new connection left open.
+    """
+    with dbapi_conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('random_page_cost',"
+            f" LEAST(current_setting('random_page_cost')::float8, {RANDOM_PAGE_COST})::text, false)"
+        )
+    dbapi_conn.commit()
+
+
 
 
 def apply_sqlite_pragmas(dbapi_conn, _record=None) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,17 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from loaders import schema
-from loaders.db import alembic_config, connect, current_revision, head_revision
+from loaders.db import (
+    alembic_config,
+    apply_postgres_settings,
+    connect,
+    current_revision,
+    head_revision,
+    make_engine,
+)
 from loaders.load import load_records
 from moha_migrate.records import Article
 from tests.loaders.helpers import count, redirect_count, snapshot
@@ -56,3 +63,21 @@ def test_migration_0002_carries_the_data_down_to_0001_and_up_again(engine_url: s
     connect(engine_url).dispose()  # upgrades to head again
     assert count(engine_url, "redirects") < urls, "the two host forms of a URL share a row again"
     assert snapshot(engine_url) == before
+
+
+
+def test_postgres_sessions_plan_lookups_for_cached_tables(postgres_url: str) -> None:
+    """random_page_cost 4 (PostgreSQL's default, for spinning disks) planned a batch's key lookups
+    as sequential scans of the whole table; the tool's sessions use at most 1.1, and keep a lower one."""
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert float(conn.execute(text("SHOW random_page_cost")).scalar_one()) == 1.1
+            conn.rollback()
+            assert float(conn.execute(text("SHOW random_page_cost")).scalar_one()) == 1.1, "undone by a rollback"
+            conn.execute(text("SET random_page_cost = 1.0"))
+            conn.commit()
+            apply_postgres_settings(conn.connection.driver_connection)
+            assert float(conn.execute(text("SHOW random_page_cost")).scalar_one()) == 1.0, "a lower setting was raised"
+    finally:
+        engine.dispose()
