@@ -70,6 +70,13 @@ def _quiet(ctx: click.Context) -> bool:
 @click.option("--dry-run", is_flag=True, help="Report what would be inserted, updated or rejected; write nothing.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True, help="Records per transaction.")
 @click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes that parse the next batches while one is written (default: one with 2 or more cores, "
+    "for files of 8 MiB or more; 0: parse in this process).",
+)
+@click.option(
     "--files-from",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
@@ -87,6 +94,7 @@ def load_command(
     update: bool,
     dry_run: bool,
     batch_size: int,
+    workers: int | None,
     files_from: tuple[Path, ...],
     files_dir: Path | None,
     profile: Path | None,
@@ -108,6 +116,7 @@ def load_command(
         update=update,
         dry_run=dry_run,
         batch_size=batch_size,
+        workers=workers,
         files_from=list(files_from) or None,
         files_dir=files_dir,
         profile=load_profile(profile) if profile else None,

@@ -25,7 +25,7 @@ def test_load_status_redirects_export_rollback_round_trip(corpus_file: Path, cor
     assert summary["counts"]["inserted"] == len(corpus)
     assert (tmp_path / "portal.db").is_file(), "without --db the portal is portal.db in the current directory"
 
-    code, out, _ = run("load", str(corpus_file), "--json")
+    code, out, _ = run("load", str(corpus_file), "--json", "--workers", "1", "--batch-size", "5")
     assert code == 0 and json.loads(out)["counts"]["unchanged"] == len(corpus)
 
     code, out, _ = run("status", "--json")
@@ -45,6 +45,13 @@ def test_load_status_redirects_export_rollback_round_trip(corpus_file: Path, cor
 
     code, out, _ = run("rollback", "--run", "1", "--json")
     assert code == 0 and json.loads(out)["counts"]["removed"] == len(corpus)
+
+
+def test_load_with_worker_processes(corpus_file: Path, corpus: list, tmp_path: Path) -> None:
+    code, out, _ = run("load", str(corpus_file), "--db", f"sqlite:///{tmp_path / 'p.db'}", "--workers", "2", "--batch-size", "3", "--json")
+    assert code == 0 and json.loads(out)["counts"]["inserted"] == len(corpus)
+    code, _, err = run("load", str(corpus_file), "--workers", "-1")
+    assert code == 2 and "--workers" in err
 
 
 def test_bad_lines_exit_1_with_the_line_and_field(tmp_path: Path, corpus_file: Path) -> None:
