@@ -183,12 +183,7 @@ def update_main_rows(conn: Connection, kind: str, rows: Sequence[Mapping[str, An
 
 def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> None:
     """Insert the child rows (images, related, attachments, references) of (record, dest_id) pairs."""
-    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record, dest_id in records:
-        for name, rows in child_rows(record, dest_id).items():
-            by_table[name].extend(rows)
-    for name, rows in by_table.items():
-        bulk_insert(conn, TABLES[name], rows)
+    insert_child_rows(conn, [(record.kind, child_rows(record, None), dest_id) for record, dest_id in records])
 
 
 def insert_child_rows(conn: Connection, items: Sequence[tuple[str, Mapping[str, list[dict[str, Any]]], int]]) -> None:

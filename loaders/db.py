@@ -78,8 +78,6 @@ def apply_postgres_settings(dbapi_conn, _record=None) -> None:  # type: ignore[n
     dbapi_conn.commit()
 
 
-
-
 def apply_sqlite_pragmas(dbapi_conn, _record=None) -> None:  # type: ignore[no-untyped-def]
     """The settings every SQLite connection of the tool runs with (bench/load.py's baseline too)."""
     cursor = dbapi_conn.cursor()

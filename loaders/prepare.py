@@ -52,7 +52,6 @@ GC_THRESHOLD = (50_000, 20, 100)
 10): a batch is millions of small objects without cycles, see `load._fewer_collections`."""
 
 
-
 class Ready(NamedTuple):
     """A valid record as `load` writes it: everything worked out from it but the database ids.
 
@@ -143,9 +142,9 @@ def prepare_batch(
     `categories`: category ids by slug, those of the site profile (an article in another one
     gets no main row, and `load` reports it).
     """
-    line_hashes, known = match_lines(batch, engine)
-    todo = [(n, raw, line_hashes[n]) for n, raw in batch if line_hashes[n] not in known]
-    return Prepared(number, batch, line_hashes, known, parse_lines(path, todo, categories))
+    prepared = Prepared(number, batch, *match_lines(batch, engine), [])
+    prepared.parsed = parse_lines(path, to_parse(prepared), categories)
+    return prepared
 
 
 def match_lines(
@@ -158,6 +157,12 @@ def match_lines(
         with engine.connect() as conn:
             known = known_lines(conn, list(line_hashes.values()))
     return line_hashes, known
+
+
+def to_parse(prepared: Prepared) -> list[tuple[int, bytes, str]]:
+    """(line number, raw line, line hash) of the lines of a batch that did not load before."""
+    hashes, known = prepared.line_hashes, prepared.known
+    return [(n, raw, hashes[n]) for n, raw in prepared.lines if hashes[n] not in known]
 
 
 def parse_lines(path: Path, lines: list[tuple[int, bytes, str]], categories: Mapping[str, int]) -> list[Parsed]:
@@ -278,7 +283,7 @@ def iter_prepared(
         for number, batch in batches:
             yield prepare_batch(path, number, batch, engine, categories)
         return
-    pool = _Workers(workers, categories)
+    pool = _Workers(categories)
     waiting: deque[tuple[Prepared, _Worker | None]] = deque()
     idle: list[_Worker | None] = [None] * workers  # None: a worker not forked yet
     more = True
@@ -293,9 +298,8 @@ def iter_prepared(
                 more = False
                 return
             number, batch = item
-            line_hashes, known = match_lines(batch, engine)
-            prepared = Prepared(number, batch, line_hashes, known, [])
-            todo = [(n, raw, line_hashes[n]) for n, raw in batch if line_hashes[n] not in known]
+            prepared = Prepared(number, batch, *match_lines(batch, engine), [])
+            todo = to_parse(prepared)
             worker = None
             if todo:
                 worker = idle.pop() or pool.start()
@@ -360,16 +364,16 @@ class _Workers:
     pipes so that it sees the end of its input when the loading process dies.
     """
 
-    def __init__(self, count: int, categories: Mapping[str, int]) -> None:
-        self.count = count
+    def __init__(self, categories: Mapping[str, int]) -> None:
         self.categories = dict(categories)
         self.workers: list[_Worker] = []
 
     def start(self) -> _Worker:
         """Fork one more worker (started only when a batch needs parsing: a rerun forks none)."""
-        ours, theirs = multiprocessing.get_context("fork").Pipe()
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
         parent_ends = [w.conn for w in self.workers] + [ours]
-        process = multiprocessing.get_context("fork").Process(
+        process = context.Process(
             target=_worker_main,
             args=(theirs, parent_ends, self.categories),
             name=f"moha-load-parser-{len(self.workers)}",
