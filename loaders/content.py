@@ -102,9 +102,7 @@ def insert_with_ids(conn: Connection, table: Table, unique: str, rows: Sequence[
         return []
     columns = list(rows[0])
     if is_psycopg(conn):
-        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
-        # sorted: ids follow the order given, as export's order (id map order) is the load's
-        ids = sorted(i for (i,) in conn.exec_driver_sql(f"SELECT nextval({sequence}) FROM generate_series(1, {len(rows)})"))
+        ids = next_ids(conn, table, len(rows))
         values = row_values(columns)
         insert_rows(conn, table, ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])
         return ids
@@ -114,6 +112,19 @@ def insert_with_ids(conn: Connection, table: Table, unique: str, rows: Sequence[
         if ids is not None:
             return ids
     return ids_by(conn, table.c[unique], table.c.id, [row[unique] for row in rows])
+
+
+def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` new ids from the sequence of a PostgreSQL table's id column (one query), ascending.
+
+    Sorted: ids follow the order of the rows given, as export's order (id map order) is the load's.
+    Sequences are not transactional, so any connection can hand them out (`pipeline` asks its
+    reading connection while the writer's transaction is busy).
+    """
+    sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+    # one array, not a row per id: reading 2,000 rows through SQLAlchemy cost more than the server's nextvals
+    ids = conn.exec_driver_sql(f"SELECT array_agg(nextval({sequence})) FROM generate_series(1, {count})").scalar_one()
+    return sorted(ids)
 
 
 def _sqlite_ids(conn: Connection, table: Table, unique: str, rows: Sequence[Mapping[str, Any]]) -> list[int] | None:
@@ -188,8 +199,16 @@ def insert_children(conn: Connection, records: Sequence[tuple[Record, int]]) -> 
 
 def insert_child_rows(conn: Connection, items: Sequence[tuple[str, Mapping[str, list[dict[str, Any]]], int]]) -> None:
     """Insert child rows made without their parent's id (`rows.child_rows(record, None)`), given as
-    (kind, rows by table, dest_id) triples: each row gets its parent column set, then each table
-    one executemany."""
+    (kind, rows by table, dest_id) triples: each table one executemany (`child_rows_by_table`)."""
+    for name, rows in child_rows_by_table(items).items():
+        bulk_insert(conn, TABLES[name], rows)
+
+
+def child_rows_by_table(
+    items: Sequence[tuple[str, Mapping[str, list[dict[str, Any]]], int]],
+) -> dict[str, list[dict[str, Any]]]:
+    """The child rows of (kind, rows by table, dest_id) triples by table, each with its parent column
+    set to its dest_id (in place)."""
     parent_column = {kind: dict(tables) for kind, tables in KIND_CHILD_TABLES.items()}
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for kind, children, dest_id in items:
@@ -199,8 +218,7 @@ def insert_child_rows(conn: Connection, items: Sequence[tuple[str, Mapping[str, 
             for row in rows:
                 row[column] = dest_id
             by_table[name].extend(rows)
-    for name, rows in by_table.items():
-        bulk_insert(conn, TABLES[name], rows)
+    return by_table
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -240,7 +258,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            with cursor.copy(copy_statement(conn, table, columns)) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row)
@@ -252,6 +270,12 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         ]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([mark] * len(columns))})", list(rows))
+
+
+def copy_statement(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    """PostgreSQL's `COPY table (columns) FROM STDIN` for these columns, names quoted as needed."""
+    quote = conn.dialect.identifier_preparer.quote
+    return f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
 
 
 def delete_children(conn: Connection, kind: str, dest_ids: Sequence[int]) -> None:

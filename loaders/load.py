@@ -30,8 +30,19 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
+from loaders.pipeline import BatchWriter, CopyData, FreshKeys, WriteFailed, is_first_load
 from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
-from loaders.redirects import assign_redirects, candidates, fill_redirects, remove_redirects
+from loaders.redirects import (
+    REDIRECTS,
+    ROW_COLUMNS,
+    assign_redirects,
+    candidates,
+    choose,
+    fill_redirects,
+    redirect_rows,
+    remove_redirects,
+    slot_keys,
+)
 from loaders.rows import source_key, url_slots
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
@@ -142,6 +153,10 @@ class _Pending:
     @property
     def path(self) -> str:
         return self.ready.path
+
+    @property
+    def line_hash(self) -> str:
+        return self.ready.map_columns["line_hash"]
 
     @property
     def record(self) -> Record:
@@ -326,50 +341,106 @@ def _run_batches(
     workers: int | None,
 ) -> None:
     result = ctx.result
-    reads = engine if ctx.schema_ready else None  # a dry run on an empty database never connects
     workers = worker_count(path) if workers is None else workers
-    written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
-    # closing: a failed batch shuts the workers down at once, not when the generator is collected
-    with progress("load", total=None, enabled=show_progress) as bar, closing(
-        iter_prepared(reads, path, batch_size, workers, ctx.categories)
-    ) as batches:
-        for prepared in batches:
-            number, batch = prepared.number, prepared.lines
-            before = (result.inserted, result.updated, result.unchanged, result.changed, result.failed)
+    with _first_load_pipeline(engine, ctx, hook) as pipeline:
+        # a first load asks the database nothing about lines loaded before: there are none
+        reads = engine if ctx.schema_ready and pipeline is None else None  # a dry run on an empty database never connects
+        written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
+        # closing: a failed batch shuts the workers down at once, not when the generator is collected
+        with progress("load", total=None, enabled=show_progress) as bar, closing(
+            iter_prepared(reads, path, batch_size, workers, ctx.categories)
+        ) as batches:
+            for prepared in batches:
+                before = _Before.of(prepared, result)
+                try:
+                    planned = _plan_first_load(pipeline, prepared, ctx) if pipeline is not None else None
+                    if planned is not None:
+                        pipeline.writer.submit(before.number, before, planned.write)  # type: ignore[union-attr]
+                    else:
+                        if pipeline is not None:
+                            pipeline.writer.wait()  # the usual way asks the database: all before it committed
+                        written_at_refresh = _load_batch_in_place(engine, prepared, ctx, hook, pipeline, written_at_refresh)
+                except WriteFailed as failed:
+                    _batch_failed(engine, ctx, failed.tag, failed.error)
+                except (DBAPIError, SQLAlchemyError) as exc:
+                    if pipeline is not None:
+                        try:
+                            pipeline.writer.wait()  # an earlier batch's failure (a killed connection) comes first
+                        except WriteFailed as failed:
+                            _batch_failed(engine, ctx, failed.tag, failed.error)
+                    _batch_failed(engine, ctx, before, exc)
+                result.lines += len(prepared.lines)
+                bar.advance(len(prepared.lines), status=f"+{result.inserted} ~{result.updated} ={result.unchanged} !{result.failed}")
+                # let the batch go before the next one is parsed or received, not after: two batches
+                # alive at the peak of a full-scale load were 30-40 MiB (issue 7's memory ratio)
+                del prepared
+        if pipeline is not None:
             try:
-                if ctx.dry_run and not ctx.schema_ready:
-                    _load_batch(None, prepared, ctx)  # nothing to compare with: never touch (or create) the database
-                elif ctx.dry_run:
-                    with engine.connect() as conn:
-                        _load_batch(conn, prepared, ctx)
-                else:
-                    with engine.begin() as conn:
-                        written = result.inserted + result.updated
-                        if number & (number - 1) == 0 and written > written_at_refresh:
-                            # batches 2, 4, 8, ... after writes: the tables may have doubled (a
-                            # no-change rerun writes nothing and has nothing to re-analyze)
-                            content.refresh_statistics(conn)
-                            written_at_refresh = written
-                        _load_batch(conn, prepared, ctx)
-                        if hook is not None:
-                            hook(number)
-            except (DBAPIError, SQLAlchemyError) as exc:
-                _batch_failed(engine, ctx, batch, number, before, exc)
-            result.lines += len(batch)
-            bar.advance(len(batch), status=f"+{result.inserted} ~{result.updated} ={result.unchanged} !{result.failed}")
-            # let the batch go before the next one is parsed or received, not after: two batches
-            # alive at the peak of a full-scale load were 30-40 MiB (issue 7's memory ratio)
-            del prepared, batch
+                pipeline.writer.wait()
+            except WriteFailed as failed:
+                _batch_failed(engine, ctx, failed.tag, failed.error)
+            if result.inserted + result.updated > written_at_refresh:
+                # the next load's lookups plan with these (the batches planned from memory needed none)
+                with _writing(engine, "refresh statistics"), engine.begin() as conn:
+                    content.refresh_statistics(conn)
 
 
-def _batch_failed(
-    engine: Engine, ctx: _Context, batch: list[tuple[int, bytes]], number: int, before: tuple[int, ...], exc: Exception
-) -> None:
-    """The batch rolled back: undo its counts, record the run as failed if we still can, raise."""
+def _load_batch_in_place(
+    engine: Engine,
+    prepared: Prepared,
+    ctx: _Context,
+    hook: BatchHook | None,
+    pipeline: _Pipeline | None,
+    written_at_refresh: int,
+) -> int:
+    """Load a batch the usual way, asking the database, in a transaction of this thread's; return
+    the rows written when statistics were last refreshed."""
+    result, number = ctx.result, prepared.number
+    if ctx.dry_run and not ctx.schema_ready:
+        _load_batch(None, prepared, ctx)  # nothing to compare with: never touch (or create) the database
+    elif ctx.dry_run:
+        with engine.connect() as conn:
+            _load_batch(conn, prepared, ctx)
+    else:
+        with engine.begin() as conn:
+            written = result.inserted + result.updated
+            if number & (number - 1) == 0 and written > written_at_refresh:
+                # batches 2, 4, 8, ... after writes: the tables may have doubled (a
+                # no-change rerun writes nothing and has nothing to re-analyze)
+                content.refresh_statistics(conn)
+                written_at_refresh = written
+            failures = _load_batch(conn, prepared, ctx)
+            if pipeline is not None:
+                pipeline.note_in_place(prepared, failures)
+            if hook is not None:
+                hook(number)
+    return written_at_refresh
+
+
+@dataclass(frozen=True)
+class _Before:
+    """A batch's place in the file and the counts before it: what a rollback of it restores."""
+
+    number: int
+    first_line: int
+    last_line: int
+    lines: int
+    counts: tuple[int, int, int, int, int, int]
+
+    @classmethod
+    def of(cls, prepared: Prepared, result: LoadResult) -> _Before:
+        counts = (result.inserted, result.updated, result.unchanged, result.changed, result.failed, result.redirects_added)
+        return cls(prepared.number, prepared.lines[0][0], prepared.lines[-1][0], result.lines, counts)
+
+
+def _batch_failed(engine: Engine, ctx: _Context, before: _Before, exc: BaseException) -> None:
+    """The batch rolled back: undo its counts (and those of any batch planned after it), record the
+    run as failed if we still can, raise."""
     result = ctx.result
-    result.inserted, result.updated, result.unchanged, result.changed, result.failed = before
+    result.inserted, result.updated, result.unchanged, result.changed, result.failed, result.redirects_added = before.counts
+    result.lines = before.lines
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    where = f"batch {number} (lines {batch[0][0]}-{batch[-1][0]} of {result.source})"
+    where = f"batch {before.number} (lines {before.first_line}-{before.last_line} of {result.source})"
     text = (
         f"{result.db}: {where} failed and was rolled back: {detail}; the {result.lines} line(s) before it are "
         f"committed; rerun the same command to finish"
@@ -382,13 +453,123 @@ def _batch_failed(
     raise LoadError(text) from exc
 
 
+# -------------------------------------------------------------------------------- first loads
+
+
+@dataclass
+class _Pipeline:
+    """A first load into PostgreSQL (`loaders.pipeline`): what it wrote so far, the connection that
+    hands out ids and formats COPY data, and the writer thread."""
+
+    reads: Connection
+    writer: BatchWriter
+    fresh: FreshKeys = field(default_factory=FreshKeys)
+
+    def note_in_place(self, prepared: Prepared, failures: list[_Failure]) -> None:
+        """Remember what a batch loaded the usual way may have written (every path and old-URL key
+        of its records, the source keys of its failed lines)."""
+        readies = [ready for _, _, ready, _ in prepared.parsed if ready is not None]
+        self.fresh.note(
+            paths=[r.path for r in readies],
+            url_keys=[k for r in readies for key, _, _, _, partner in url_slots(r.old_urls) for k in (key, partner) if k],
+            failed=[source_key(f.source_url) for f in failures if f.source_url],
+        )
+
+
+@contextmanager
+def _first_load_pipeline(engine: Engine, ctx: _Context, hook: BatchHook | None) -> Iterator[_Pipeline | None]:
+    """A `_Pipeline` when this load writes into PostgreSQL (psycopg) tables no load wrote before, else None."""
+    if ctx.dry_run or not ctx.schema_ready or engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        yield None
+        return
+    with _writing(engine, "read the id map"), engine.connect() as probe:
+        first = is_first_load(probe)
+    if not first:
+        yield None
+        return
+    with _writing(engine, "open a connection"):
+        reads = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with BatchWriter(engine, hook) as writer:
+            yield _Pipeline(reads, writer)
+    finally:
+        reads.close()
+
+
+def _plan_first_load(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> CopyData | None:
+    """The COPY data of a batch of new records that meets nothing this load wrote before; None when
+    the batch needs the database's answers (a failed or duplicate line, a path or old URL met
+    before or twice in the batch), which `_load_batch` then gets."""
+    classified = _classify(prepared, ctx)
+    pending = classified.pending
+    if classified.failures or classified.unchanged or classified.status_fixes or not pending:
+        return None
+    paths = [p.path for p in pending]
+    if len(set(paths)) < len(paths):
+        return None
+    slots = [url_slots(p.ready.old_urls) for p in pending]
+    # precedence among the batch's own old URLs; map ids stand in as positions until ids are taken
+    chosen, losers = choose([c for i, (p, s) in enumerate(zip(pending, slots)) for c in candidates(s, i, p.path)])
+    url_keys = slot_keys(chosen)
+    if losers or pipeline.fresh.meets((p.key for p in pending), paths, url_keys):
+        return None
+
+    reads, run_id = pipeline.reads, ctx.run_id
+    planned = CopyData(reads)
+    by_kind: dict[str, list[_Pending]] = defaultdict(list)
+    for item in pending:
+        by_kind[item.kind].append(item)
+    for kind, group in by_kind.items():
+        table = schema.CONTENT_TABLES[kind]
+        rows = [p.ready.main for p in group]
+        columns = list(rows[0])  # type: ignore[arg-type]
+        values = content.row_values(columns)
+        ids = content.next_ids(reads, table, len(group))
+        planned.add(table, ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])  # type: ignore[arg-type]
+        for item, dest_id in zip(group, ids, strict=True):
+            item.dest_id = dest_id
+    map_rows = [dict(_map_values(p, run_id), created_run_id=run_id) for p in pending]
+    columns = list(map_rows[0])
+    values = content.row_values(columns)
+    map_ids = content.next_ids(reads, ID_MAP, len(pending))
+    planned.add(ID_MAP, ["id", *columns], [(i, *values(row)) for i, row in zip(map_ids, map_rows, strict=True)])
+    for item, map_id in zip(pending, map_ids, strict=True):
+        item.map_id = map_id
+    for name, rows in content.child_rows_by_table([(p.kind, p.ready.children, p.dest_id) for p in pending]).items():  # type: ignore[misc]
+        if rows:
+            columns = list(rows[0])
+            planned.add(content.TABLES[name], columns, list(map(content.row_values(columns), rows)))
+    # nothing held them before and nothing in the batch took them from each other: all chosen are won
+    rows = redirect_rows(chosen)
+    assert ROW_COLUMNS[-1] == "map_id"
+    planned.add(REDIRECTS, ROW_COLUMNS, [(*row[:-1], map_ids[row[-1]]) for row in rows])  # type: ignore[index]
+
+    pipeline.fresh.note(paths=paths, url_keys=url_keys)
+    ctx.result.inserted += len(pending)
+    ctx.result.redirects_added += len(chosen)
+    return planned
+
+
 # -------------------------------------------------------------------------------- one batch
 
 
-def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> None:
-    result = ctx.result
+@dataclass
+class _Classified:
+    """A batch's lines sorted: loaded before and unchanged, failed, or on their way in."""
+
+    unchanged: int
+    status_fixes: list[int]
+    """id_map ids of unchanged lines whose row was marked needs_update: imported again."""
+    pending: list[_Pending]
+    failures: list[_Failure]
+
+
+def _classify(prepared: Prepared, ctx: _Context) -> _Classified:
+    """Sort a batch's lines; marks each valid record's source key as seen (at its own line, so
+    classifying a batch again gives the same answer)."""
     failures: list[_Failure] = []
     line_hashes, known = prepared.line_hashes, prepared.known
+    unchanged = 0
     status_fixes: list[int] = []
     for number, raw in prepared.lines:
         hit = known.get(line_hashes[number])
@@ -399,7 +580,7 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> N
         if first != number:
             failures.append(_duplicate(number, first, raw))
             continue
-        result.unchanged += 1
+        unchanged += 1
         if status == "needs_update":
             status_fixes.append(map_id)
 
@@ -418,6 +599,16 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> N
             failures.append(_duplicate(number, first, raw))
             continue
         pending.append(_Pending(ready, number, raw, ctx.source))
+    return _Classified(unchanged, status_fixes, pending, failures)
+
+
+def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> list[_Failure]:
+    """Load one batch asking the database (`conn`; None: a dry run on an empty database); return its
+    failed lines."""
+    result = ctx.result
+    classified = _classify(prepared, ctx)
+    failures, status_fixes, pending = classified.failures, classified.status_fixes, classified.pending
+    result.unchanged += classified.unchanged
 
     existing = _existing(conn, [p.key for p in pending]) if ctx.schema_ready else {}
     new: list[_Pending] = []
@@ -457,7 +648,7 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> N
         where = f"line {f.line}" + (f", field {f.field!r}" if f.field else "")
         result.problem(f"{where}: {f.reason}" + (f" ({f.source_url})" if f.source_url else ""))
     if ctx.dry_run:
-        return
+        return failures
     assert conn is not None
     if status_fixes:
         _save_history_status(conn, ctx.run_id, status_fixes)
@@ -488,6 +679,7 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> N
     if freed:
         result.redirects_added += fill_redirects(conn, freed)
     _record_failures(conn, failures, ctx)
+    return failures
 
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, Mapping[str, Any]]:

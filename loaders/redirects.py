@@ -111,12 +111,9 @@ def _held_slots(conn: Connection, keys: Sequence[str]) -> dict[str, _Held]:
     return held
 
 
-def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int, list[Conflict]]:
-    """Insert the redirects asked for, honouring precedence against the map and each other.
-
-    A candidate that loses to another record is kept in redirect_claims. Returns how many old URLs
-    got a new redirect and the conflicts (listed URLs another record holds).
-    """
+def choose(wanted: Sequence[Candidate]) -> tuple[dict[str, Candidate], list[Candidate]]:
+    """Precedence among the candidates themselves, before the map is asked: the one candidate kept
+    per url key (a listed URL beats an alias, else the first), and the candidates that lost."""
     chosen: dict[str, Candidate] = {}
     losers: list[Candidate] = []
     for cand in wanted:
@@ -130,9 +127,24 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
             losers.append(held)
         else:
             losers.append(cand)
-    lookup = set(chosen)
-    lookup.update(c.partner_key for c in chosen.values() if c.partner_key)
-    existing = _held_slots(conn, sorted(lookup))
+    return chosen, losers
+
+
+def slot_keys(chosen: dict[str, Candidate]) -> set[str]:
+    """Every slot key the chosen candidates could meet in the map: theirs and their other-host forms'."""
+    keys = set(chosen)
+    keys.update(c.partner_key for c in chosen.values() if c.partner_key)
+    return keys
+
+
+def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int, list[Conflict]]:
+    """Insert the redirects asked for, honouring precedence against the map and each other.
+
+    A candidate that loses to another record is kept in redirect_claims. Returns how many old URLs
+    got a new redirect and the conflicts (listed URLs another record holds).
+    """
+    chosen, losers = choose(wanted)
+    existing = _held_slots(conn, sorted(slot_keys(chosen)))
     won: dict[str, Candidate] = {}
     taken: dict[int, set[bool]] = {}  # row id -> which of its slots (primary?) another record takes over
     holder: dict[str, str] = {}
@@ -150,7 +162,7 @@ def assign_redirects(conn: Connection, wanted: Sequence[Candidate]) -> tuple[int
             losers.append(cand)
             holder[key] = held_db.new_path
     _give_up_slots(conn, taken, existing)
-    insert_rows(conn, REDIRECTS, ROW_COLUMNS, _rows(won))
+    insert_rows(conn, REDIRECTS, ROW_COLUMNS, redirect_rows(won))
     bulk_insert(
         conn, CLAIMS, [{"url_key": c.url_key, "old_url": c.old_url, "origin": c.origin, "map_id": c.map_id} for c in losers]
     )
@@ -190,7 +202,7 @@ def _give_up_slots(conn: Connection, taken: dict[int, set[bool]], existing: dict
         conn.execute(stmt, moved)
 
 
-def _rows(won: dict[str, Candidate]) -> list[tuple[object, ...]]:
+def redirect_rows(won: dict[str, Candidate]) -> list[tuple[object, ...]]:
     """Rows (ROW_COLUMNS) for the won slots: the two host forms of a URL that one record won share
     a row, keyed by the form the record listed."""
     rows = []

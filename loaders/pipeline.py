@@ -1,0 +1,165 @@
+"""First loads into PostgreSQL: batches planned from memory and written behind, by a thread.
+
+A PostgreSQL load spent most of its time waiting for the server, one step after the other: for
+each COPY to end (5.4 s of a 14-18 s load of 50,733 records), for the key lookups (1.2 s) and
+for the statistics they need (0.6 s), while the raw baseline of bench/load.py, COPY of the same
+rows, is that server time alone (issue 6). Into a portal whose migration tables are empty when the
+load starts (a first load: no id_map rows, no redirects, no claims), whatever those lookups could
+find is something this load wrote itself, so the loading process answers them from memory
+(`FreshKeys`, beside load's `seen` source keys). A batch of new records that meets nothing written
+before and has no failed line and no conflict inside it is planned without asking the database:
+ids from the tables' sequences (on a connection of its own: sequences are not transactional), rows
+formatted into COPY data (`CopyData`), handed to `BatchWriter`, whose thread writes it in a
+transaction of its own while the next batch is planned. Any other batch waits until the writer has
+committed every batch before it, then loads the usual way, with the database's answers.
+
+A thread, not a process: the writer spends its time in libpq waiting for the server, with the GIL
+released, and gets each table's rows as one formatted buffer, so it needs the GIL only between
+blocks of data. (The GIL convoy noted in `prepare` came from a thread that formatted row after
+row while another one parsed.)
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg.copy import Copy, FileWriter
+from sqlalchemy import Connection, Engine, Table, exists, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from loaders import content, schema
+
+TABLES_EMPTY_AT_START = (schema.IdMap.__table__, schema.Redirect.__table__, schema.RedirectClaim.__table__)
+"""The tables whose rows a batch's lookups can find: all empty means a first load."""
+
+
+def is_first_load(conn: Connection) -> bool:
+    """True when none of the migration's lookup tables holds a row (`TABLES_EMPTY_AT_START`)."""
+    for table in TABLES_EMPTY_AT_START:
+        if conn.execute(select(exists().select_from(table))).scalar():
+            return False
+    return True
+
+
+@dataclass
+class FreshKeys:
+    """What a first load has written so far that a later batch's lookups could meet.
+
+    Paths and old-URL keys are kept as their hash() only (a set of ints: 175,000 old-URL keys at
+    full scale take a third of the memory their strings would); a false match only sends a batch
+    the usual way, which asks the database. Source keys are load's `seen`; `failed` holds those
+    given a failed id_map row, which a later valid record with that key would reuse.
+    """
+
+    paths: set[int] = field(default_factory=set)
+    url_keys: set[int] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+
+    def meets(self, keys: Iterable[str], paths: Iterable[str], url_keys: Iterable[str]) -> bool:
+        """Whether any of these source keys, new paths or old-URL keys was written before."""
+        return not (
+            self.failed.isdisjoint(keys) and self.paths.isdisjoint(map(hash, paths))
+            and self.url_keys.isdisjoint(map(hash, url_keys))
+        )
+
+    def note(self, paths: Iterable[str] = (), url_keys: Iterable[str] = (), failed: Iterable[str] = ()) -> None:
+        """Remember what a batch wrote (or may have written: more is safe, it only costs lookups)."""
+        self.paths.update(map(hash, paths))
+        self.url_keys.update(map(hash, url_keys))
+        self.failed.update(failed)
+
+
+class CopyData:
+    """The COPY data of one batch, formatted ahead on the loading thread, written later by another
+    connection (`write`): psycopg formats it exactly as a COPY on the writing connection would
+    (psycopg.copy.FileWriter, same adapters)."""
+
+    def __init__(self, reads: Connection) -> None:
+        self._conn = reads
+        raw = reads.connection.driver_connection
+        assert raw is not None
+        self._cursor = raw.cursor()
+        self.parts: list[tuple[str, bytes]] = []
+
+    def add(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        buffer = io.BytesIO()
+        with Copy(self._cursor, writer=FileWriter(buffer)) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        self.parts.append((content.copy_statement(self._conn, table, columns), buffer.getvalue()))
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for _, data in self.parts)
+
+    def write(self, conn: Connection) -> None:
+        """COPY every part, in the order added, inside `conn`'s transaction."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            for statement, data in self.parts:
+                with cursor.copy(statement) as copy:
+                    copy.write(data)
+
+
+class WriteFailed(Exception):
+    """A batch the writer thread wrote did not commit; `tag` is what it was submitted with."""
+
+    def __init__(self, tag: Any, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.tag = tag
+        self.error = error
+
+
+class BatchWriter:
+    """One thread writing planned batches in order, each in a transaction of its own.
+
+    At most one batch is in flight: `submit` first waits for the one before (and raises
+    WriteFailed if it did not commit), so a failed batch stops the load with nothing after it
+    written, as a load without the thread does. `hook(number)` runs in the writer's transaction
+    after the batch's writes, before its commit (as `load_records` documents it).
+    """
+
+    def __init__(self, engine: Engine, hook: Callable[[int], None] | None = None) -> None:
+        self.engine = engine
+        self.hook = hook
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="moha-load-writer")
+        self._pending: tuple[Future[None], Any] | None = None
+
+    def submit(self, number: int, tag: Any, write: Callable[[Connection], None]) -> None:
+        self.wait()
+        self._pending = (self._pool.submit(self._run, number, write), tag)
+
+    def _run(self, number: int, write: Callable[[Connection], None]) -> None:
+        with self.engine.begin() as conn:
+            write(conn)
+            if self.hook is not None:
+                self.hook(number)
+
+    def wait(self) -> None:
+        """Wait until the batch in flight (if any) has committed; WriteFailed if it has not."""
+        if self._pending is None:
+            return
+        future, tag = self._pending
+        self._pending = None
+        try:
+            future.result()
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise WriteFailed(tag, exc) from exc
+
+    def close(self) -> None:
+        """Let the batch in flight finish (commit or roll back), then end the thread."""
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
