@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
-from loaders.pipeline import BatchWriter, CopyData, FreshKeys, WriteFailed, is_first_load
+from loaders.pipeline import BatchWriter, CopyData, FreshKeys, WriteFailed, database_errors, is_first_load
 from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import (
     REDIRECTS,
@@ -325,7 +324,7 @@ class _writing:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if isinstance(exc, SQLAlchemyError):
+        if isinstance(exc, database_errors(self.engine)):
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise LoadError(f"{masked(self.engine.url)}: could not {self.doing}: {detail}") from exc
         return False
@@ -362,7 +361,7 @@ def _run_batches(
                         written_at_refresh = _load_batch_in_place(engine, prepared, ctx, hook, pipeline, written_at_refresh)
                 except WriteFailed as failed:
                     _batch_failed(engine, ctx, failed.tag, failed.error)
-                except (DBAPIError, SQLAlchemyError) as exc:
+                except database_errors(engine) as exc:
                     if pipeline is not None:
                         try:
                             pipeline.writer.wait()  # an earlier batch's failure (a killed connection) comes first

@@ -29,12 +29,18 @@ from typing import Any
 
 from psycopg.copy import Copy, FileWriter
 from sqlalchemy import Connection, Engine, Table, exists, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import content, schema
 
 TABLES_EMPTY_AT_START = (schema.IdMap.__table__, schema.Redirect.__table__, schema.RedirectClaim.__table__)
 """The tables whose rows a batch's lookups can find: all empty means a first load."""
+
+
+def database_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    """What a database operation of `engine` raises: SQLAlchemy's errors, and the driver's own, which
+    COPY through the driver's connection raises unwrapped."""
+    return (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
 
 
 def is_first_load(conn: Connection) -> bool:
@@ -151,7 +157,7 @@ class BatchWriter:
         self._pending = None
         try:
             future.result()
-        except (DBAPIError, SQLAlchemyError) as exc:
+        except database_errors(self.engine) as exc:
             raise WriteFailed(tag, exc) from exc
 
     def close(self) -> None:

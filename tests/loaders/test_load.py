@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -74,6 +75,20 @@ def test_second_load_changes_nothing(engine_url: str, corpus_file: Path, corpus:
     assert (again.inserted, again.updated, again.unchanged, again.changed, again.failed) == (0, 0, len(corpus), 0, 0)
     assert again.redirects_added == 0
     assert snapshot(engine_url) == before
+
+
+def test_a_line_written_differently_with_the_same_content_is_unchanged(engine_url: str, corpus_file: Path, corpus: list) -> None:
+    load_records(corpus_file, engine_url, batch_size=25)
+    lines = corpus_file.read_text("utf-8").splitlines()
+    lines[7] = json.dumps(json.loads(lines[7]), ensure_ascii=True, indent=None, separators=(", ", ": "))
+    corpus_file.write_text("\n".join(lines) + "\n", "utf-8")
+    again = load_records(corpus_file, engine_url, batch_size=25)
+    assert (again.inserted, again.updated, again.unchanged, again.changed, again.failed) == (0, 0, len(corpus), 0, 0)
+    engine = create_engine(engine_url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(schema.IdMap.line_hash).where(schema.IdMap.source_url == corpus[7].source_url)).scalar_one()
+    engine.dispose()
+    assert stored == hashlib.sha256(lines[7].encode("utf-8")).hexdigest(), "the id map keeps the hash of the line as now written"
 
 
 def test_update_rewrites_exactly_the_five_edited_records(engine_url: str, corpus_file: Path, corpus: list, tmp_path: Path) -> None:
