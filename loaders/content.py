@@ -115,16 +115,30 @@ def insert_with_ids(conn: Connection, table: Table, unique: str, rows: Sequence[
 
 
 def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
-    """`count` new ids from the sequence of a PostgreSQL table's id column (one query), ascending.
+    """`count` new ids from the sequence of a PostgreSQL table's id column (one query), ascending."""
+    return next_ids_of(conn, {table: count})[table]
+
+
+def next_ids_of(conn: Connection, counts: Mapping[Table, int]) -> dict[Table, list[int]]:
+    """New ids from the sequences of PostgreSQL tables' id columns, `counts[table]` each, ascending:
+    one query for them all (a batch of a first load asks for three or four tables at once).
 
     Sorted: ids follow the order of the rows given, as export's order (id map order) is the load's.
     Sequences are not transactional, so any connection can hand them out (`pipeline` asks its
-    reading connection while the writer's transaction is busy).
+    reading connection while the writer's transaction is busy). One array per table, not a row per
+    id: reading 2,000 rows through SQLAlchemy cost more than the server's nextvals.
     """
-    sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
-    # one array, not a row per id: reading 2,000 rows through SQLAlchemy cost more than the server's nextvals
-    ids = conn.exec_driver_sql(f"SELECT array_agg(nextval({sequence})) FROM generate_series(1, {count})").scalar_one()
-    return sorted(ids)
+    tables = [t for t, n in counts.items() if n > 0]
+    if not tables:
+        return {t: [] for t in counts}
+    columns = ", ".join(
+        f"(SELECT array_agg(nextval(pg_get_serial_sequence('{t.name}', 'id'))) FROM generate_series(1, {int(counts[t])}))"
+        for t in tables
+    )
+    row = conn.exec_driver_sql(f"SELECT {columns}").one()
+    out: dict[Table, list[int]] = {t: [] for t in counts}
+    out.update((t, sorted(ids)) for t, ids in zip(tables, row, strict=True))
+    return out
 
 
 def _sqlite_ids(conn: Connection, table: Table, unique: str, rows: Sequence[Mapping[str, Any]]) -> list[int] | None:
@@ -157,6 +171,10 @@ LOOKUP_COLUMNS = {
 """The tables a batch looks keys up in, and the columns it looks them up by."""
 
 
+STATISTICS_TARGET = 10
+"""default_statistics_target for the ANALYZE of the lookup columns (PostgreSQL's default: 100)."""
+
+
 def refresh_statistics(conn: Connection) -> None:
     """ANALYZE the columns a batch looks keys up by (PostgreSQL only).
 
@@ -167,6 +185,10 @@ def refresh_statistics(conn: Connection) -> None:
     out of TOAST, 7 % of a full load (issue 6).
     """
     if conn.dialect.name == "postgresql":
+        # a sample of 3,000 rows, not 30,000: the lookups only need the tables' sizes and to know
+        # that the key columns are (nearly) unique, which the smaller sample tells as well, in a
+        # sixth of the time (0.05 s against 0.28 s at 50,733 records)
+        conn.exec_driver_sql(f"SET LOCAL default_statistics_target = {STATISTICS_TARGET}")
         conn.exec_driver_sql("ANALYZE " + ", ".join(f"{table} ({', '.join(cols)})" for table, cols in LOOKUP_COLUMNS.items()))
 
 

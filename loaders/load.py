@@ -518,19 +518,20 @@ def _plan_first_load(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> 
     by_kind: dict[str, list[_Pending]] = defaultdict(list)
     for item in pending:
         by_kind[item.kind].append(item)
+    tables = {kind: schema.CONTENT_TABLES[kind] for kind in by_kind}
+    ids_of = content.next_ids_of(reads, {ID_MAP: len(pending), **{tables[k]: len(g) for k, g in by_kind.items()}})
     for kind, group in by_kind.items():
-        table = schema.CONTENT_TABLES[kind]
         rows = [p.ready.main for p in group]
         columns = list(rows[0])  # type: ignore[arg-type]
         values = content.row_values(columns)
-        ids = content.next_ids(reads, table, len(group))
-        planned.add(table, ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])  # type: ignore[arg-type]
+        ids = ids_of[tables[kind]]
+        planned.add(tables[kind], ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])  # type: ignore[arg-type]
         for item, dest_id in zip(group, ids, strict=True):
             item.dest_id = dest_id
     map_rows = [dict(_map_values(p, run_id), created_run_id=run_id) for p in pending]
     columns = list(map_rows[0])
     values = content.row_values(columns)
-    map_ids = content.next_ids(reads, ID_MAP, len(pending))
+    map_ids = ids_of[ID_MAP]
     planned.add(ID_MAP, ["id", *columns], [(i, *values(row)) for i, row in zip(map_ids, map_rows, strict=True)])
     for item, map_id in zip(pending, map_ids, strict=True):
         item.map_id = map_id

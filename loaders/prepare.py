@@ -276,7 +276,8 @@ def iter_prepared(
     The loading process hashes each batch and matches it against the lines loaded before itself
     (cheap, and a no-change rerun then sends a worker nothing); workers parse the rest, each one
     batch at a time, while the caller writes the batch before. Lines the caller commits meanwhile
-    may be parsed instead of skipped; the writer's duplicate check treats both paths alike.
+    may be parsed instead of skipped; the writer's duplicate check treats both paths alike. The
+    first batch is parsed here, while the workers start on the next ones.
     """
     batches = enumerate(iter_batches(path, batch_size), start=1)
     if workers <= 0:
@@ -307,7 +308,13 @@ def iter_prepared(
             waiting.append((prepared, worker))
 
     try:
+        first = next(batches, None)
+        if first is None:
+            return
         fill()
+        # the first batch is parsed here while a worker parses the next: waiting for the worker to
+        # parse it left the loading process (and on PostgreSQL the writer) idle a third of a second
+        yield prepare_batch(path, *first, engine, categories)
         while waiting:
             prepared, worker = waiting.popleft()
             if worker is not None:
