@@ -6,7 +6,9 @@ The records are the replica's ground truth (`Site(seed, scale).truth_records()`;
 just over 50,000 records: 24,000 articles, 4,500 documents, pages and ~22,000 media; "full" gives
 33,816). For each engine it prints:
 - load: records/s of `loaders.load.load_records` into an empty database (parse + validate + hash +
-  new paths + every row: content, children, old URLs, redirects, id map);
+  new paths + every row: content, children, old URLs, redirects, id map); on PostgreSQL that is a
+  first load, whose batches a writer thread COPYs behind the planning of the next (`loaders.pipeline`),
+  and where its CPU went (loading process, parsing workers, the rest: the server);
 - raw baseline: the same rows, read back from the loaded database, inserted into an empty copy of
   the schema with the driver alone (sqlite3 `executemany` on a connection with the loader's own
   pragmas, `loaders.db.apply_sqlite_pragmas`; psycopg `COPY`, and `executemany`), i.e. what the
@@ -75,6 +77,32 @@ def timed_load(records: Path, db_url: str, **kw: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = load_records(records, db_url, **kw)
     return time.perf_counter() - started, result
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds so far of this process, of its waited-for children (the load's parsing workers)
+    and of the whole machine (with psutil; 0.0 without)."""
+    mine = os.times()
+    try:
+        import psutil
+
+        machine = psutil.cpu_times()
+        total = machine.user + machine.system + getattr(machine, "nice", 0.0)
+    except ImportError:
+        total = 0.0
+    return mine.user + mine.system, mine.children_user + mine.children_system, total
+
+
+def report_cpu(engine: str, before: tuple[float, float, float], after: tuple[float, float, float], wall: float) -> None:
+    """Where a load's CPU went: on a machine of few cores the load is bounded by its total CPU
+    divided by the cores, whatever overlaps (issue 6)."""
+    own, workers, machine = (b - a for a, b in zip(before, after, strict=True))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    line = f"{engine}: load CPU: loading process {own:.1f} s, parsing workers {workers:.1f} s"
+    if machine:
+        line += (f", rest of the machine (the database server) {max(machine - own - workers, 0.0):.1f} s; "
+                 f"total {machine:.1f} s over {cores} cores = {machine / cores:.1f} s at best, against {wall:.1f} s")
+    print(line)
 
 
 def sqlite_baseline(rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], workdir: Path) -> float:
@@ -190,7 +218,9 @@ def main() -> None:
             name = f"moha_bench_load_{os.getpid()}"
             pg_url = _pg_database(name)
             try:
+                cpu_before = cpu_seconds()
                 load_s, result = timed_load(records, pg_url)
+                report_cpu("postgresql", cpu_before, cpu_seconds(), load_s)
                 assert result.inserted == n and result.failed == 0, result.summary().line()
                 rerun_s, again = timed_load(records, pg_url)
                 assert again.unchanged == n
