@@ -86,16 +86,16 @@ class CopyData:
 
     def __init__(self, reads: Connection) -> None:
         self._conn = reads
-        raw = reads.connection.driver_connection
-        assert raw is not None
-        self._cursor = raw.cursor()
         self.parts: list[tuple[str, bytes]] = []
 
     def add(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Format `rows` (tuples of `columns`) as the data of a COPY into `table`."""
         if not rows:
             return
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
         buffer = io.BytesIO()
-        with Copy(self._cursor, writer=FileWriter(buffer)) as copy:
+        with raw.cursor() as cursor, Copy(cursor, writer=FileWriter(buffer)) as copy:  # formats only: no I/O
             write = copy.write_row
             for row in rows:
                 write(row)
