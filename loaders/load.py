@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
-from loaders.pipeline import BatchWriter, CopyData, FreshKeys, WriteFailed, database_errors, is_first_load
+from loaders.pipeline import BatchWriter, CopyData, KnownKeys, WriteFailed, database_errors, has_no_id_map_rows
 from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import (
     REDIRECTS,
@@ -341,9 +341,10 @@ def _run_batches(
 ) -> None:
     result = ctx.result
     workers = worker_count(path) if workers is None else workers
-    with _first_load_pipeline(engine, ctx, hook) as pipeline:
+    with _write_behind(engine, ctx, hook) as pipeline:
         # a first load asks the database nothing about lines loaded before: there are none
-        reads = engine if ctx.schema_ready and pipeline is None else None  # a dry run on an empty database never connects
+        first_load = pipeline is not None and pipeline.first_load
+        reads = engine if ctx.schema_ready and not first_load else None  # a dry run on an empty database never connects
         written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
         # closing: a failed batch shuts the workers down at once, not when the generator is collected
         with progress("load", total=None, enabled=show_progress) as bar, closing(
@@ -352,7 +353,7 @@ def _run_batches(
             for prepared in batches:
                 before = _Before.of(prepared, result)
                 try:
-                    planned = _plan_first_load(pipeline, prepared, ctx) if pipeline is not None else None
+                    planned = _plan_behind(pipeline, prepared, ctx) if pipeline is not None else None
                     if planned is not None:
                         pipeline.writer.submit(before.number, before, planned.write)  # type: ignore[union-attr]
                     else:
@@ -452,57 +453,66 @@ def _batch_failed(engine: Engine, ctx: _Context, before: _Before, exc: BaseExcep
     raise LoadError(text) from exc
 
 
-# -------------------------------------------------------------------------------- first loads
+# -------------------------------------------------------------------------------- writing behind
 
 
 @dataclass
 class _Pipeline:
-    """A first load into PostgreSQL (`loaders.pipeline`): what it wrote so far, the connection that
-    hands out ids and formats COPY data, and the writer thread."""
+    """A PostgreSQL load writing behind (`loaders.pipeline`): the connection that hands out ids and
+    formats COPY data, the writer thread, and the keys known to be in the database (taken when
+    the first batch of new records comes, then kept up to date)."""
 
     reads: Connection
     writer: BatchWriter
-    fresh: FreshKeys = field(default_factory=FreshKeys)
+    first_load: bool
+    """No id map rows when the load started: no lines loaded before to match."""
+    known: KnownKeys | None = None
 
     def note_in_place(self, prepared: Prepared, failures: list[_Failure]) -> None:
-        """Remember what a batch loaded the usual way may have written (every path and old-URL key
-        of its records, the source keys of its failed lines)."""
+        """Remember what a batch loaded the usual way may have written (every source key, path and
+        old-URL key of its lines)."""
+        if self.known is None:  # not taken yet: it will be read from the database, this batch included
+            return
         readies = [ready for _, _, ready, _ in prepared.parsed if ready is not None]
-        self.fresh.note(
+        self.known.note(
+            keys=[r.key for r in readies] + [source_key(f.source_url) for f in failures if f.source_url],
             paths=[r.path for r in readies],
             url_keys=[k for r in readies for key, _, _, _, partner in url_slots(r.old_urls) for k in (key, partner) if k],
-            failed=[source_key(f.source_url) for f in failures if f.source_url],
         )
 
 
+def _writes_behind(engine: Engine, ctx: _Context) -> bool:
+    """Whether this load writes batches behind: PostgreSQL through psycopg, for real."""
+    return not ctx.dry_run and ctx.schema_ready and engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
 @contextmanager
-def _first_load_pipeline(engine: Engine, ctx: _Context, hook: BatchHook | None) -> Iterator[_Pipeline | None]:
-    """A `_Pipeline` when this load writes into PostgreSQL (psycopg) tables no load wrote before, else None."""
-    if ctx.dry_run or not ctx.schema_ready or engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+def _write_behind(engine: Engine, ctx: _Context, hook: BatchHook | None) -> Iterator[_Pipeline | None]:
+    """A `_Pipeline` when this load writes batches behind (`_writes_behind`), else None."""
+    if not _writes_behind(engine, ctx):
         yield None
         return
     with _writing(engine, "read the id map"), engine.connect() as probe:
-        first = is_first_load(probe)
-    if not first:
-        yield None
-        return
+        first_load = has_no_id_map_rows(probe)
     with _writing(engine, "open a connection"):
         reads = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         with BatchWriter(engine, hook) as writer:
-            yield _Pipeline(reads, writer)
+            yield _Pipeline(reads, writer, first_load)
     finally:
         reads.close()
 
 
-def _plan_first_load(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> CopyData | None:
-    """The COPY data of a batch of new records that meets nothing this load wrote before; None when
-    the batch needs the database's answers (a failed or duplicate line, a path or old URL met
-    before or twice in the batch), which `_load_batch` then gets."""
+def _plan_behind(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> CopyData | None:
+    """The COPY data of a batch of new records that meets no key the database holds; None when
+    the batch needs the database's answers (a line loaded before, a failed or duplicate line, a
+    source key, path or old URL known, or met twice in the batch), which `_load_batch` then gets."""
     classified = _classify(prepared, ctx)
     pending = classified.pending
     if classified.failures or classified.unchanged or classified.status_fixes or not pending:
         return None
+    if pipeline.known is None:  # the first batch of new records: nothing of this load is in flight
+        pipeline.known = KnownKeys.in_database(pipeline.reads)
     paths = [p.path for p in pending]
     if len(set(paths)) < len(paths):
         return None
@@ -510,7 +520,7 @@ def _plan_first_load(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> 
     # precedence among the batch's own old URLs; map ids stand in as positions until ids are taken
     chosen, losers = choose([c for i, (p, s) in enumerate(zip(pending, slots)) for c in candidates(s, i, p.path)])
     url_keys = slot_keys(chosen)
-    if losers or pipeline.fresh.meets((p.key for p in pending), paths, url_keys):
+    if losers or pipeline.known.meets((p.key for p in pending), paths, url_keys):
         return None
 
     reads, run_id = pipeline.reads, ctx.run_id
@@ -544,7 +554,7 @@ def _plan_first_load(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> 
     assert ROW_COLUMNS[-1] == "map_id"
     planned.add(REDIRECTS, ROW_COLUMNS, [(*row[:-1], map_ids[row[-1]]) for row in rows])  # type: ignore[index]
 
-    pipeline.fresh.note(paths=paths, url_keys=url_keys)
+    pipeline.known.note(paths=paths, url_keys=url_keys)  # their source keys are in `seen`
     ctx.result.inserted += len(pending)
     ctx.result.redirects_added += len(chosen)
     return planned

@@ -1,17 +1,18 @@
-"""First loads into PostgreSQL: batches planned from memory and written behind, by a thread.
+"""PostgreSQL loads: batches of new records planned from memory and written behind, by a thread.
 
 A PostgreSQL load spent most of its time waiting for the server, one step after the other: for
 each COPY to end (5.4 s of a 14-18 s load of 50,733 records), for the key lookups (1.2 s) and
 for the statistics they need (0.6 s), while the raw baseline of bench/load.py, COPY of the same
-rows, is that server time alone (issue 6). Into a portal whose migration tables are empty when the
-load starts (a first load: no id_map rows, no redirects, no claims), whatever those lookups could
-find is something this load wrote itself, so the loading process answers them from memory
-(`FreshKeys`, beside load's `seen` source keys). A batch of new records that meets nothing written
-before and has no failed line and no conflict inside it is planned without asking the database:
-ids from the tables' sequences (on a connection of its own: sequences are not transactional), rows
-formatted into COPY data (`CopyData`), handed to `BatchWriter`, whose thread writes it in a
-transaction of its own while the next batch is planned. Any other batch waits until the writer has
-committed every batch before it, then loads the usual way, with the database's answers.
+rows, is that server time alone (issue 6). What a batch of new records looks up (source keys, new
+paths, old-URL keys) is either in the database when the load meets its first new record, or was
+written by the load since. The loading process keeps both in memory as hashes (`KnownKeys`: a
+snapshot of the database's keys, taken then, plus what each batch writes; load's `seen` holds the
+load's own source keys). A batch of new records that meets none of them, and has no failed line
+and no conflict inside it, is planned without asking the database: ids from the tables' sequences
+(on a connection of its own: sequences are not transactional), rows formatted into COPY data
+(`CopyData`), handed to `BatchWriter`, whose thread writes it in a transaction of its own while the
+next batch is planned. Any other batch waits until the writer has committed every batch before it,
+then loads the usual way, with the database's answers.
 
 A thread, not a process: the writer spends its time in libpq waiting for the server, with the GIL
 released, and gets each table's rows as one formatted buffer, so it needs the GIL only between
@@ -32,10 +33,11 @@ from sqlalchemy import Connection, Engine, Table, exists, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import content, schema
+from loaders.rows import other_host, url_key
 
-TABLES_EMPTY_AT_START = (schema.IdMap.__table__, schema.Redirect.__table__, schema.RedirectClaim.__table__)
-"""The tables whose rows a batch's lookups can find: all empty means a first load."""
-
+ID_MAP = schema.IdMap.__table__
+REDIRECTS = schema.Redirect.__table__
+CLAIMS = schema.RedirectClaim.__table__
 
 def database_errors(engine: Engine) -> tuple[type[BaseException], ...]:
     """What a database operation of `engine` raises: SQLAlchemy's errors, and the driver's own, which
@@ -43,40 +45,54 @@ def database_errors(engine: Engine) -> tuple[type[BaseException], ...]:
     return (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
 
 
-def is_first_load(conn: Connection) -> bool:
-    """True when none of the migration's lookup tables holds a row (`TABLES_EMPTY_AT_START`)."""
-    for table in TABLES_EMPTY_AT_START:
-        if conn.execute(select(exists().select_from(table))).scalar():
-            return False
-    return True
+def has_no_id_map_rows(conn: Connection) -> bool:
+    """True before the first load: there are no lines loaded before to match a file's lines against."""
+    return not conn.execute(select(exists().select_from(ID_MAP))).scalar()
 
 
 @dataclass
-class FreshKeys:
-    """What a first load has written so far that a later batch's lookups could meet.
+class KnownKeys:
+    """Every key a batch of new records could meet in the database: source keys, new paths and
+    old-URL keys (both host forms of a two-host redirect row), as their hash() only.
 
-    Paths and old-URL keys are kept as their hash() only (a set of ints: 175,000 old-URL keys at
-    full scale take a third of the memory their strings would); a false match only sends a batch
-    the usual way, which asks the database. Source keys are load's `seen`; `failed` holds those
-    given a failed id_map row, which a later valid record with that key would reuse.
+    A set of ints: the 175,000 old-URL keys of a full-scale load take a third of the memory their
+    strings would. A false match only sends a batch the usual way, which asks the database.
     """
 
+    keys: set[int] = field(default_factory=set)
     paths: set[int] = field(default_factory=set)
     url_keys: set[int] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)
+
+    @classmethod
+    def in_database(cls, conn: Connection) -> KnownKeys:
+        """The keys the database holds now (read when nothing of this load is in flight)."""
+        known = cls()
+        for key, path in conn.execute(select(ID_MAP.c.source_key, ID_MAP.c.dest_path)):
+            known.keys.add(hash(key))
+            if path is not None:
+                known.paths.add(hash(path))
+        for key, old_url, other_origin in conn.execute(
+            select(REDIRECTS.c.url_key, REDIRECTS.c.old_url, REDIRECTS.c.other_origin)
+        ):
+            known.url_keys.add(hash(key))
+            other = other_host(old_url) if other_origin is not None else None
+            if other is not None:  # the row answers for the other host's form too
+                known.url_keys.add(hash(url_key(other)))
+        known.url_keys.update(hash(key) for (key,) in conn.execute(select(CLAIMS.c.url_key)))
+        return known
 
     def meets(self, keys: Iterable[str], paths: Iterable[str], url_keys: Iterable[str]) -> bool:
-        """Whether any of these source keys, new paths or old-URL keys was written before."""
+        """Whether any of these source keys, new paths or old-URL keys is known."""
         return not (
-            self.failed.isdisjoint(keys) and self.paths.isdisjoint(map(hash, paths))
+            self.keys.isdisjoint(map(hash, keys)) and self.paths.isdisjoint(map(hash, paths))
             and self.url_keys.isdisjoint(map(hash, url_keys))
         )
 
-    def note(self, paths: Iterable[str] = (), url_keys: Iterable[str] = (), failed: Iterable[str] = ()) -> None:
+    def note(self, keys: Iterable[str] = (), paths: Iterable[str] = (), url_keys: Iterable[str] = ()) -> None:
         """Remember what a batch wrote (or may have written: more is safe, it only costs lookups)."""
+        self.keys.update(map(hash, keys))
         self.paths.update(map(hash, paths))
         self.url_keys.update(map(hash, url_keys))
-        self.failed.update(failed)
 
 
 class CopyData:

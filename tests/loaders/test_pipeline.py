@@ -1,7 +1,8 @@
-"""loaders/pipeline.py: a first load into PostgreSQL, its batches planned from memory and written
-behind by a thread, gives exactly what the usual way gives, including for the lines that need the
-database's answers (failed, duplicate, conflicting); and a batch the writer cannot commit stops the
-load naming that batch, with what committed before it kept."""
+"""loaders/pipeline.py: a PostgreSQL load whose batches of new records are planned from memory and
+written behind by a thread gives exactly what the usual way gives, into an empty portal and into
+one loaded before, including for the lines that need the database's answers (loaded before,
+failed, duplicate, conflicting); and a batch the writer cannot commit stops the load naming that
+batch, with what committed before it kept."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 import loaders.load
 from loaders.load import load_records
-from loaders.pipeline import FreshKeys
+from loaders.pipeline import KnownKeys
 from loaders.redirects import iter_redirects
 from loaders.status import read_status
 from moha_migrate.errors import LoadError
@@ -84,7 +85,7 @@ def test_a_first_load_written_behind_gives_what_the_usual_way_gives(
     assert "MainThread" in threads, "no batch needed the database's answers"
 
     usual_url = postgres_databases()
-    monkeypatch.setattr(loaders.load, "is_first_load", lambda conn: False)
+    monkeypatch.setattr(loaders.load, "_writes_behind", lambda engine, ctx: False)
     usual = load_records(path, usual_url, batch_size=BATCH)
 
     assert _counts(behind) == _counts(usual)
@@ -121,7 +122,7 @@ def test_a_batch_the_database_refuses_stops_the_load_naming_it(
     write_records(corpus, full)
     threads: list[str] = []
     if way == "usual":
-        monkeypatch.setattr(loaders.load, "is_first_load", lambda conn: False)
+        monkeypatch.setattr(loaders.load, "_writes_behind", lambda engine, ctx: False)
 
     with pytest.raises(LoadError) as info:
         load_records(full, postgres_url, batch_size=10, hook=lambda _: threads.append(threading.current_thread().name))
@@ -134,10 +135,45 @@ def test_a_batch_the_database_refuses_stops_the_load_naming_it(
     assert (run["status"], run["inserted"]) == ("failed", 20)
 
 
-def test_fresh_keys_meet_only_what_was_noted() -> None:
-    fresh = FreshKeys()
-    fresh.note(paths=["/tin-tuc/a-1"], url_keys=["k1", "k2"], failed=["s1"])
-    assert not fresh.meets(["s2"], ["/tin-tuc/a-2"], ["k3"])
-    assert fresh.meets(["s1"], [], [])
-    assert fresh.meets([], ["/tin-tuc/a-1"], [])
-    assert fresh.meets([], [], ["k3", "k2"])
+def test_a_load_into_a_portal_loaded_before_written_behind_gives_what_the_usual_way_gives(
+    postgres_databases: Callable[[], str], corpus: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # loaded first: a record whose www. form is an alias, a line that fails; then, among new
+    # records, in batches of their own: a record listing that www. form (a batch of new records
+    # otherwise: only the database knows the alias), one claiming a URL loaded before, the failed
+    # record made good
+    lines = [dumps_record(r) for r in corpus]
+    holder, taker = _page("cu-a", "http://moha.gov.vn/cu.html"), _page("cu-b", "http://www.moha.gov.vn/cu.html")
+    claimer = _page("tranh-chap", corpus[0].old_urls[0])
+    failing = json.dumps(dict(json.loads(lines[12]), published_at="15/08/2015 07:25"), ensure_ascii=False)
+    first = [*lines[:9], failing, dumps_record(holder)]
+    second = [*first, *lines[9:12], *lines[13:15], dumps_record(taker), *lines[15:19], dumps_record(claimer),
+              *lines[19:23], lines[12], *lines[23:]]
+    first_file, second_file = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first_file.write_text("\n".join(first) + "\n", "utf-8")
+    second_file.write_text("\n".join(second) + "\n", "utf-8")
+
+    behind_url, usual_url = postgres_databases(), postgres_databases()
+    load_records(first_file, behind_url, batch_size=BATCH)
+    threads: list[str] = []
+    behind = load_records(second_file, behind_url, batch_size=BATCH, hook=lambda n: threads.append(threading.current_thread().name))
+    assert any(name.startswith(WRITER_THREAD) for name in threads), "no batch was written behind"
+    assert not threads[3].startswith(WRITER_THREAD), "the batch listing the alias held in the database was written behind"
+
+    monkeypatch.setattr(loaders.load, "_writes_behind", lambda engine, ctx: False)
+    load_records(first_file, usual_url, batch_size=BATCH)
+    usual = load_records(second_file, usual_url, batch_size=BATCH)
+    assert _counts(behind) == _counts(usual)
+    assert behind.problems == usual.problems
+    assert _state(behind_url) == _state(usual_url)
+    targets = {old: (new, origin) for old, new, origin, _ in _state(behind_url)["redirects"]}
+    assert targets["http://www.moha.gov.vn/cu.html"] == ("/gioi-thieu/cu-b", "record")
+
+
+def test_known_keys_meet_only_what_was_noted() -> None:
+    known = KnownKeys()
+    known.note(keys=["s1"], paths=["/tin-tuc/a-1"], url_keys=["k1", "k2"])
+    assert not known.meets(["s2"], ["/tin-tuc/a-2"], ["k3"])
+    assert known.meets(["s1"], [], [])
+    assert known.meets([], ["/tin-tuc/a-1"], [])
+    assert known.meets([], [], ["k3", "k2"])
