@@ -34,6 +34,7 @@ from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record
 from loaders.redirects import (
     REDIRECTS,
     ROW_COLUMNS,
+    Candidate,
     assign_redirects,
     candidates,
     choose,
@@ -56,6 +57,7 @@ RUNS = schema.Run.__table__
 MESSAGES = schema.Message.__table__
 HISTORY = schema.History.__table__
 CATEGORIES = schema.Category.__table__
+assert ROW_COLUMNS[-1] == "map_id", "_plan_behind replaces the last column of redirect rows"
 DEFAULT_BATCH_SIZE = 2000
 """Records per transaction. Each commit rewrites every index page the batch touched, and the
 hash-keyed indexes are touched all over, so bigger batches are cheaper (issue 6); but a batch being
@@ -522,8 +524,19 @@ def _plan_behind(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> Copy
     url_keys = slot_keys(chosen)
     if losers or pipeline.known.meets((p.key for p in pending), paths, url_keys):
         return None
+    planned = _copy_data(pipeline.reads, pending, chosen, ctx.run_id)
+    pipeline.known.note(paths=paths, url_keys=url_keys)  # their source keys are in `seen`
+    ctx.result.inserted += len(pending)
+    ctx.result.redirects_added += len(chosen)
+    return planned
 
-    reads, run_id = pipeline.reads, ctx.run_id
+
+def _copy_data(reads: Connection, pending: list[_Pending], chosen: dict[str, Candidate], run_id: int) -> CopyData:
+    """Ids for a batch of new records (main rows, id map) and every row it writes, as COPY data.
+
+    `chosen`: the redirects the batch asks for, nobody else holding them, keyed by url key, with
+    the records' positions in `pending` standing in for their map ids.
+    """
     planned = CopyData(reads)
     by_kind: dict[str, list[_Pending]] = defaultdict(list)
     for item in pending:
@@ -549,14 +562,10 @@ def _plan_behind(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> Copy
         if rows:
             columns = list(rows[0])
             planned.add(content.TABLES[name], columns, list(map(content.row_values(columns), rows)))
-    # nothing held them before and nothing in the batch took them from each other: all chosen are won
+    # nothing held them before and nothing in the batch took them from each other: all chosen are
+    # won; their rows end with the stand-in map id (ROW_COLUMNS), replaced by the real one
     rows = redirect_rows(chosen)
-    assert ROW_COLUMNS[-1] == "map_id"
     planned.add(REDIRECTS, ROW_COLUMNS, [(*row[:-1], map_ids[row[-1]]) for row in rows])  # type: ignore[index]
-
-    pipeline.known.note(paths=paths, url_keys=url_keys)  # their source keys are in `seen`
-    ctx.result.inserted += len(pending)
-    ctx.result.redirects_added += len(chosen)
     return planned
 
 
