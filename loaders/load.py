@@ -509,6 +509,8 @@ def _plan_behind(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> Copy
     """The COPY data of a batch of new records that meets no key the database holds; None when
     the batch needs the database's answers (a line loaded before, a failed or duplicate line, a
     source key, path or old URL known, or met twice in the batch), which `_load_batch` then gets."""
+    if prepared.known or not prepared.parsed:  # lines loaded before (a rerun): sorted once, there
+        return None
     classified = _classify(prepared, ctx)
     pending = classified.pending
     if classified.failures or classified.unchanged or classified.status_fixes or not pending:
