@@ -237,7 +237,22 @@ def parse(path: Path, raw_bytes: bytes, number: int) -> tuple[Record | None, Rec
 
 
 def known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str, str]]:
-    """The lines among `hashes` that a load wrote before: line hash -> (id_map id, source key, status)."""
+    """The lines among `hashes` that a load wrote before: line hash -> (id_map id, source key, status).
+
+    On PostgreSQL the rows are read through the driver's cursor: SQLAlchemy's rows were a third of
+    the time a no-change rerun spent matching its lines (issue 6: the rerun must stay under a tenth
+    of a first load, which writing behind made faster). Line hashes are hex, so they join with newlines.
+    """
+    if content.is_psycopg(conn) and hashes:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT line_hash, id, source_key, status FROM id_map"
+                " WHERE line_hash = ANY(string_to_array(%s, E'\\n')) AND dest_id IS NOT NULL",
+                ["\n".join(hashes)],
+            )
+            return {line_hash: (map_id, key, status) for line_hash, map_id, key, status in cursor.fetchall()}
     out: dict[str, tuple[int, str, str]] = {}
     for clause in content.matching(conn, ID_MAP.c.line_hash, hashes):
         stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
