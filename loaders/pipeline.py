@@ -23,13 +23,13 @@ row while another one parsed.)
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg.copy import Copy, FileWriter
-from sqlalchemy import Connection, Engine, Table, exists, select
+from sqlalchemy import Connection, Engine, Select, Table, exists, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import content, schema
@@ -38,6 +38,10 @@ from loaders.rows import other_host, url_key
 ID_MAP = schema.IdMap.__table__
 REDIRECTS = schema.Redirect.__table__
 CLAIMS = schema.RedirectClaim.__table__
+SNAPSHOT_ROWS = 20_000
+"""Rows fetched at a time while reading the keys a database holds (a server-side cursor: a portal's
+redirect map can be millions of rows, which a plain fetch would hold in memory at once)."""
+
 
 def database_errors(engine: Engine) -> tuple[type[BaseException], ...]:
     """What a database operation of `engine` raises: SQLAlchemy's errors, and the driver's own, which
@@ -55,8 +59,8 @@ class KnownKeys:
     """Every key a batch of new records could meet in the database: source keys, new paths and
     old-URL keys (both host forms of a two-host redirect row), as their hash() only.
 
-    A set of ints: the 175,000 old-URL keys of a full-scale load take a third of the memory their
-    strings would. A false match only sends a batch the usual way, which asks the database.
+    Ints, not the keys' 64-character strings: a full-scale portal has 175,000 old-URL rows. A
+    false match only sends a batch the usual way, which asks the database.
     """
 
     keys: set[int] = field(default_factory=set)
@@ -65,20 +69,21 @@ class KnownKeys:
 
     @classmethod
     def in_database(cls, conn: Connection) -> KnownKeys:
-        """The keys the database holds now (read when nothing of this load is in flight)."""
+        """The keys the PostgreSQL database of `conn` holds now (read when nothing of this load is
+        in flight), streamed."""
         known = cls()
-        for key, path in conn.execute(select(ID_MAP.c.source_key, ID_MAP.c.dest_path)):
+        for key, path in _streamed(conn, select(ID_MAP.c.source_key, ID_MAP.c.dest_path)):
             known.keys.add(hash(key))
             if path is not None:
                 known.paths.add(hash(path))
-        for key, old_url, other_origin in conn.execute(
-            select(REDIRECTS.c.url_key, REDIRECTS.c.old_url, REDIRECTS.c.other_origin)
+        for key, old_url, other_origin in _streamed(
+            conn, select(REDIRECTS.c.url_key, REDIRECTS.c.old_url, REDIRECTS.c.other_origin)
         ):
             known.url_keys.add(hash(key))
             other = other_host(old_url) if other_origin is not None else None
             if other is not None:  # the row answers for the other host's form too
                 known.url_keys.add(hash(url_key(other)))
-        known.url_keys.update(hash(key) for (key,) in conn.execute(select(CLAIMS.c.url_key)))
+        known.url_keys.update(hash(key) for (key,) in _streamed(conn, select(CLAIMS.c.url_key)))
         return known
 
     def meets(self, keys: Iterable[str], paths: Iterable[str], url_keys: Iterable[str]) -> bool:
@@ -93,6 +98,18 @@ class KnownKeys:
         self.keys.update(map(hash, keys))
         self.paths.update(map(hash, paths))
         self.url_keys.update(map(hash, url_keys))
+
+
+def _streamed(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query`, SNAPSHOT_ROWS at a time, through a psycopg server-side cursor (in a
+    transaction of its own: `conn` may be in autocommit, where such a cursor cannot live)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    with raw.transaction(), raw.cursor(name="moha_known_keys") as cursor:
+        cursor.itersize = SNAPSHOT_ROWS
+        cursor.execute(str(compiled))
+        yield from cursor
 
 
 class CopyData:
