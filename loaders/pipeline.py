@@ -136,10 +136,6 @@ class CopyData:
                 write(row)
         self.parts.append((content.copy_statement(self._conn, table, columns), buffer.getvalue()))
 
-    @property
-    def size(self) -> int:
-        return sum(len(data) for _, data in self.parts)
-
     def write(self, conn: Connection) -> None:
         """COPY every part, in the order added, inside `conn`'s transaction."""
         raw = conn.connection.driver_connection
