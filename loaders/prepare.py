@@ -330,6 +330,7 @@ def iter_prepared(
         # the first batch is parsed here while a worker parses the next: waiting for the worker to
         # parse it left the loading process (and on PostgreSQL the writer) idle a third of a second
         yield prepare_batch(path, *first, engine, categories)
+        del first  # its lines, else alive the whole load (8 MiB of article lines at full scale)
         while waiting:
             prepared, worker = waiting.popleft()
             if worker is not None:
