@@ -100,13 +100,11 @@ def insert_with_ids(conn: Connection, table: Table, unique: str, rows: Sequence[
     """
     if not rows:
         return []
-    columns = list(rows[0])
     if is_psycopg(conn):
         ids = next_ids(conn, table, len(rows))
-        values = row_values(columns)
-        insert_rows(conn, table, ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])
+        insert_rows(conn, table, *row_tuples(rows, ids))
         return ids
-    insert_rows(conn, table, columns, list(map(row_values(columns), rows)))
+    insert_rows(conn, table, *row_tuples(rows))
     if conn.dialect.name == "sqlite":
         ids = _sqlite_ids(conn, table, unique, rows)
         if ids is not None:
@@ -246,8 +244,19 @@ def child_rows_by_table(
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT many rows (mappings sharing their keys) through the driver itself; see `insert_rows`."""
     if rows:
-        columns = list(rows[0])
-        insert_rows(conn, table, columns, list(map(row_values(columns), rows)))
+        insert_rows(conn, table, *row_tuples(rows))
+
+
+def row_tuples(
+    rows: Sequence[Mapping[str, Any]], ids: Sequence[int] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Rows (mappings sharing their keys) as their columns and plain tuples, as `insert_rows` and
+    COPY data take them; with `ids`, an "id" column first, one id per row."""
+    columns = list(rows[0])
+    values = row_values(columns)
+    if ids is None:
+        return columns, list(map(values, rows))
+    return ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)]
 
 
 def row_values(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

@@ -359,17 +359,12 @@ def _run_batches(
                     if planned is not None:
                         pipeline.writer.submit(before.number, before, planned.write)  # type: ignore[union-attr]
                     else:
-                        if pipeline is not None:
-                            pipeline.writer.wait()  # the usual way asks the database: all before it committed
+                        _wait_for_writer(engine, ctx, pipeline)  # the usual way asks the database: all before it committed
                         written_at_refresh = _load_batch_in_place(engine, prepared, ctx, hook, pipeline, written_at_refresh)
                 except WriteFailed as failed:
                     _batch_failed(engine, ctx, failed.tag, failed.error)
                 except database_errors(engine) as exc:
-                    if pipeline is not None:
-                        try:
-                            pipeline.writer.wait()  # an earlier batch's failure (a killed connection) comes first
-                        except WriteFailed as failed:
-                            _batch_failed(engine, ctx, failed.tag, failed.error)
+                    _wait_for_writer(engine, ctx, pipeline)  # an earlier batch's failure (a killed connection) comes first
                     _batch_failed(engine, ctx, before, exc)
                 result.lines += len(prepared.lines)
                 bar.advance(len(prepared.lines), status=f"+{result.inserted} ~{result.updated} ={result.unchanged} !{result.failed}")
@@ -377,14 +372,21 @@ def _run_batches(
                 # alive at the peak of a full-scale load were 30-40 MiB (issue 7's memory ratio)
                 del prepared
         if pipeline is not None:
-            try:
-                pipeline.writer.wait()
-            except WriteFailed as failed:
-                _batch_failed(engine, ctx, failed.tag, failed.error)
+            _wait_for_writer(engine, ctx, pipeline)
             if result.inserted + result.updated > written_at_refresh:
                 # the next load's lookups plan with these (the batches planned from memory needed none)
                 with _writing(engine, "refresh statistics"), engine.begin() as conn:
                     content.refresh_statistics(conn)
+
+
+def _wait_for_writer(engine: Engine, ctx: _Context, pipeline: _Pipeline | None) -> None:
+    """Wait until every batch written behind has committed; a batch that did not fails the load."""
+    if pipeline is None:
+        return
+    try:
+        pipeline.writer.wait()
+    except WriteFailed as failed:
+        _batch_failed(engine, ctx, failed.tag, failed.error)
 
 
 def _load_batch_in_place(
@@ -546,24 +548,18 @@ def _copy_data(reads: Connection, pending: list[_Pending], chosen: dict[str, Can
     tables = {kind: schema.CONTENT_TABLES[kind] for kind in by_kind}
     ids_of = content.next_ids_of(reads, {ID_MAP: len(pending), **{tables[k]: len(g) for k, g in by_kind.items()}})
     for kind, group in by_kind.items():
-        rows = [p.ready.main for p in group]
-        columns = list(rows[0])  # type: ignore[arg-type]
-        values = content.row_values(columns)
         ids = ids_of[tables[kind]]
-        planned.add(tables[kind], ["id", *columns], [(i, *values(row)) for i, row in zip(ids, rows, strict=True)])  # type: ignore[arg-type]
+        planned.add(tables[kind], *content.row_tuples([p.ready.main for p in group], ids))  # type: ignore[misc]
         for item, dest_id in zip(group, ids, strict=True):
             item.dest_id = dest_id
-    map_rows = [dict(_map_values(p, run_id), created_run_id=run_id) for p in pending]
-    columns = list(map_rows[0])
-    values = content.row_values(columns)
     map_ids = ids_of[ID_MAP]
-    planned.add(ID_MAP, ["id", *columns], [(i, *values(row)) for i, row in zip(map_ids, map_rows, strict=True)])
+    map_rows = [dict(_map_values(p, run_id), created_run_id=run_id) for p in pending]
+    planned.add(ID_MAP, *content.row_tuples(map_rows, map_ids))
     for item, map_id in zip(pending, map_ids, strict=True):
         item.map_id = map_id
     for name, rows in content.child_rows_by_table([(p.kind, p.ready.children, p.dest_id) for p in pending]).items():  # type: ignore[misc]
         if rows:
-            columns = list(rows[0])
-            planned.add(content.TABLES[name], columns, list(map(content.row_values(columns), rows)))
+            planned.add(content.TABLES[name], *content.row_tuples(rows))
     # nothing held them before and nothing in the batch took them from each other: all chosen are
     # won; their rows end with the stand-in map id (ROW_COLUMNS), replaced by the real one
     rows = redirect_rows(chosen)
