@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
-from loaders.pipeline import BatchWriter, CopyData, KnownKeys, WriteFailed, database_errors, has_no_id_map_rows
+from loaders.pipeline import BatchWriter, ColumnTypes, CopyData, KnownKeys, WriteFailed, database_errors, has_no_id_map_rows
 from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import (
     REDIRECTS,
@@ -470,6 +470,7 @@ class _Pipeline:
     writer: BatchWriter
     first_load: bool
     """No id map rows when the load started: no lines loaded before to match."""
+    column_types: ColumnTypes
     known: KnownKeys | None = None
 
     def note_in_place(self, prepared: Prepared, failures: list[_Failure]) -> None:
@@ -502,7 +503,7 @@ def _write_behind(engine: Engine, ctx: _Context, hook: BatchHook | None) -> Iter
         reads = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         with BatchWriter(engine, hook) as writer:
-            yield _Pipeline(reads, writer, first_load)
+            yield _Pipeline(reads, writer, first_load, ColumnTypes(reads))
     finally:
         reads.close()
 
@@ -528,20 +529,21 @@ def _plan_behind(pipeline: _Pipeline, prepared: Prepared, ctx: _Context) -> Copy
     url_keys = slot_keys(chosen)
     if losers or pipeline.known.meets((p.key for p in pending), paths, url_keys):
         return None
-    planned = _copy_data(pipeline.reads, pending, chosen, ctx.run_id)
+    planned = _copy_data(pipeline, pending, chosen, ctx.run_id)
     pipeline.known.note(paths=paths, url_keys=url_keys)  # their source keys are in `seen`
     ctx.result.inserted += len(pending)
     ctx.result.redirects_added += len(chosen)
     return planned
 
 
-def _copy_data(reads: Connection, pending: list[_Pending], chosen: dict[str, Candidate], run_id: int) -> CopyData:
+def _copy_data(pipeline: _Pipeline, pending: list[_Pending], chosen: dict[str, Candidate], run_id: int) -> CopyData:
     """Ids for a batch of new records (main rows, id map) and every row it writes, as COPY data.
 
     `chosen`: the redirects the batch asks for, nobody else holding them, keyed by url key, with
     the records' positions in `pending` standing in for their map ids.
     """
-    planned = CopyData(reads)
+    reads = pipeline.reads
+    planned = CopyData(reads, pipeline.column_types)
     by_kind: dict[str, list[_Pending]] = defaultdict(list)
     for item in pending:
         by_kind[item.kind].append(item)

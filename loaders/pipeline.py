@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loaders import content, schema
 from loaders.rows import other_host, url_key
+from moha_migrate.errors import LoadError
 
 ID_MAP = schema.IdMap.__table__
 REDIRECTS = schema.Redirect.__table__
@@ -111,13 +112,42 @@ def _streamed(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]
         yield from cursor
 
 
+class ColumnTypes:
+    """The type oids of tables' columns in the database of a connection, read once per table: binary
+    COPY needs them (PostgreSQL casts nothing in binary COPY data)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._oids: dict[str, dict[str, int]] = {}
+
+    def of(self, table: Table, columns: Sequence[str]) -> list[int]:
+        oids = self._oids.get(table.name)
+        if oids is None:
+            rows = self._conn.exec_driver_sql(
+                "SELECT attname, atttypid::int FROM pg_attribute"
+                " WHERE attrelid = to_regclass(%(table)s) AND attnum > 0 AND NOT attisdropped",
+                {"table": self._conn.dialect.identifier_preparer.quote(table.name)},
+            ).all()
+            oids = self._oids[table.name] = dict(rows)  # type: ignore[arg-type]
+        try:
+            return [oids[c] for c in columns]
+        except KeyError as exc:
+            raise LoadError(f"table {table.name} of the portal database has no column {exc.args[0]!r}: "
+                            "is its schema at the tool's version? (moha-migrate load upgrades it)") from exc
+
+
 class CopyData:
     """The COPY data of one batch, formatted ahead on the loading thread, written later by another
-    connection (`write`): psycopg formats it exactly as a COPY on the writing connection would
-    (psycopg.copy.FileWriter, same adapters)."""
+    connection (`write`).
 
-    def __init__(self, reads: Connection) -> None:
+    Binary COPY, formatted by psycopg itself (`psycopg.copy.FileWriter`, the connection's adapters,
+    the columns' types from `ColumnTypes`): formatting took half the time the text format took
+    (50,733 records: 0.33 s against 0.75 s), and the server reads it no slower (issue 6).
+    """
+
+    def __init__(self, reads: Connection, types: ColumnTypes) -> None:
         self._conn = reads
+        self._types = types
         self.parts: list[tuple[str, bytes]] = []
 
     def add(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -129,12 +159,14 @@ class CopyData:
 
         raw = self._conn.connection.driver_connection
         assert raw is not None
+        types = self._types.of(table, columns)
         buffer = io.BytesIO()
-        with raw.cursor() as cursor, Copy(cursor, writer=FileWriter(buffer)) as copy:  # formats only: no I/O
+        with raw.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy:  # formats only: no I/O
+            copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(row)
-        self.parts.append((content.copy_statement(self._conn, table, columns), buffer.getvalue()))
+        self.parts.append((content.copy_statement(self._conn, table, columns) + " (FORMAT BINARY)", buffer.getvalue()))
 
     def write(self, conn: Connection) -> None:
         """COPY every part, in the order added, inside `conn`'s transaction."""
