@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -90,6 +91,18 @@ def test_batches_number_lines_as_the_file_does(tmp_path: Path, monkeypatch: pyte
         got = [(n, raw.strip()) for batch in prepare.iter_batches(path, 2) for n, raw in batch]
         with path.open("rb") as fh:
             assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], text
+
+
+def test_batches_start_small_and_double_up_to_the_batch_size(tmp_path: Path) -> None:
+    """The first batch is small so that writing starts early; the sizes double up to the batch size
+    and every line is in exactly one batch, in order."""
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b"".join(b"%d\n" % i for i in range(1, 1001)))
+    batches = list(prepare.iter_batches(path, 300, first=40))
+    assert [len(b) for b in batches] == [40, 80, 160, 300, 300, 120]
+    assert [n for b in batches for n, _ in b] == list(range(1, 1001))
+    assert [len(b) for b in prepare.iter_batches(path, 10, first=250)] == [10] * 100  # never above the batch size
+    assert list(itertools.islice(prepare.ramp(2000, 250), 6)) == [250, 500, 1000, 2000, 2000, 2000]
 
 
 def test_workers_end_with_a_loading_process_killed_by_sigkill(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:
