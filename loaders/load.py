@@ -463,7 +463,7 @@ def _batch_failed(engine: Engine, ctx: _Context, before: _Before, exc: BaseExcep
 @dataclass
 class _Pipeline:
     """A PostgreSQL load writing behind (`loaders.pipeline`): the connection that hands out ids and
-    formats COPY data, the writer thread, and the keys known to be in the database (taken when
+    formats COPY data, the writer threads, and the keys known to be in the database (taken when
     the first batch of new records comes, then kept up to date)."""
 
     reads: Connection

@@ -1,5 +1,5 @@
 """loaders/pipeline.py: a PostgreSQL load whose batches of new records are planned from memory and
-written behind by a thread gives exactly what the usual way gives, into an empty portal and into
+written behind by threads gives exactly what the usual way gives, into an empty portal and into
 one loaded before, including for the lines that need the database's answers (loaded before,
 failed, duplicate, conflicting); and a batch the writer cannot commit stops the load naming that
 batch, with what committed before it kept."""
@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 import loaders.load
 from loaders.load import load_records
-from loaders.pipeline import KnownKeys
+from loaders.pipeline import BatchWriter, KnownKeys, WriteFailed
 from loaders.redirects import iter_redirects
 from loaders.status import read_status
 from moha_migrate.errors import LoadError
@@ -177,3 +177,51 @@ def test_known_keys_meet_only_what_was_noted() -> None:
     assert known.meets(["s1"], [], [])
     assert known.meets([], ["/tin-tuc/a-1"], [])
     assert known.meets([], [], ["k3", "k2"])
+
+
+def test_two_batches_in_flight_commit_in_order_and_the_one_after_a_failed_batch_rolls_back(postgres_url: str) -> None:
+    """BatchWriter writes the next batch while the one before is still in flight (the first batch
+    below waits until the second has written), yet commits in order: a batch's hook sees every
+    batch before it committed, and a batch after a failed one rolls back with it."""
+    engine = create_engine(postgres_url)
+
+    def rows_now() -> list[int]:
+        with engine.connect() as conn:
+            return sorted(n for (n,) in conn.exec_driver_sql("SELECT n FROM writer_order"))
+
+    def batch(n: int, *, wait_for: threading.Event | None = None, then: threading.Event | None = None,
+              fail: bool = False) -> Callable[[Any], None]:
+        def write(conn: Any) -> None:
+            conn.exec_driver_sql(f"INSERT INTO writer_order VALUES ({n})")
+            if then is not None:
+                then.set()
+            if wait_for is not None:
+                assert wait_for.wait(10), f"batch {n} was not in flight beside the next one"
+            if fail:
+                conn.exec_driver_sql("SELECT 1 / 0")
+        return write
+
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE writer_order (n integer PRIMARY KEY)")
+        seen_by_hooks: list[tuple[int, list[int]]] = []
+        second = threading.Event()
+        with BatchWriter(engine, lambda number: seen_by_hooks.append((number, rows_now()))) as writer:
+            writer.submit(1, "one", batch(1, wait_for=second))
+            writer.submit(2, "two", batch(2, then=second))
+            writer.wait()
+        assert rows_now() == [1, 2]
+        assert seen_by_hooks == [(1, []), (2, [1])]
+
+        fourth = threading.Event()
+        with BatchWriter(engine) as writer:
+            writer.submit(3, "three", batch(3, wait_for=fourth, fail=True))
+            writer.submit(4, "four", batch(4, then=fourth))
+            with pytest.raises(WriteFailed) as info:
+                writer.wait()
+        assert info.value.tag == "three" and "division by zero" in str(info.value)
+        assert rows_now() == [1, 2], "the batch written after the failed one must roll back with it"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS writer_order")
+        engine.dispose()
