@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import multiprocessing
 import os
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from loaders import prepare
 from loaders.export import export_records
@@ -103,6 +105,31 @@ def test_batches_start_small_and_double_up_to_the_batch_size(tmp_path: Path) -> 
     assert [n for b in batches for n, _ in b] == list(range(1, 1001))
     assert [len(b) for b in prepare.iter_batches(path, 10, first=250)] == [10] * 100  # never above the batch size
     assert list(itertools.islice(prepare.ramp(2000, 250), 6)) == [250, 500, 1000, 2000, 2000, 2000]
+
+
+def test_lines_loaded_before_are_found_alike_from_the_whole_map_or_batch_by_batch(
+    postgres_url: str, corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small PostgreSQL map is read whole at the first batch (later batches ask the database
+    nothing); a large one is asked batch by batch; both find the same lines."""
+    load_records(corpus_file, postgres_url)
+    hashes = [hashlib.sha256(raw.strip()).hexdigest() for batch in prepare.iter_batches(corpus_file, 100) for _, raw in batch]
+    never_loaded = hashlib.sha256(b'{"kind": "page"}').hexdigest()
+    engine = create_engine(postgres_url)
+    try:
+        whole = prepare.LineMatcher(engine)
+        first = whole.known(hashes[:7] + [never_loaded])
+        monkeypatch.setattr(prepare, "WHOLE_MAP_ROWS", 0)
+        by_batch = prepare.LineMatcher(engine)
+        assert by_batch.known(hashes[:7] + [never_loaded]) == first and len(first) == 7
+        assert by_batch.known(hashes[7:]) == whole.known(hashes[7:])
+        assert len(first | whole.known(hashes[7:])) == len(hashes)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM id_map"))  # the whole map was read at the first batch: not asked again
+        assert len(whole.known(hashes[7:])) == len(hashes) - 7
+        assert by_batch.known(hashes[7:]) == {}
+    finally:
+        engine.dispose()
 
 
 def test_workers_end_with_a_loading_process_killed_by_sigkill(sqlite_url: str, corpus_file: Path, tmp_path: Path) -> None:
