@@ -7,7 +7,7 @@ just over 50,000 records: 24,000 articles, 4,500 documents, pages and ~22,000 me
 33,816). For each engine it prints:
 - load: records/s of `loaders.load.load_records` into an empty database (parse + validate + hash +
   new paths + every row: content, children, old URLs, redirects, id map); on PostgreSQL that is a
-  first load, whose batches a writer thread COPYs behind the planning of the next (`loaders.pipeline`),
+  first load, whose batches writer threads COPY behind the planning of the next, two in flight (`loaders.pipeline`),
   and where its CPU went (loading process, parsing workers, the rest: the server);
 - raw baseline: the same rows, read back from the loaded database, inserted into an empty copy of
   the schema with the driver alone (sqlite3 `executemany` on a connection with the loader's own

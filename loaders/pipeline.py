@@ -180,7 +180,7 @@ class CopyData:
 
 
 class WriteFailed(Exception):
-    """A batch the writer thread wrote did not commit; `tag` is what it was submitted with."""
+    """A batch a writer thread wrote did not commit; `tag` is what it was submitted with."""
 
     def __init__(self, tag: Any, error: BaseException) -> None:
         super().__init__(str(error))

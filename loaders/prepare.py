@@ -52,8 +52,9 @@ asking for each batch's (`LineMatcher`); about 43 MB of memory at the limit."""
 FIRST_BATCH_LINES = 250
 """A load's first batch has at most this many lines, and the next ones twice as many as the one
 before, up to the batch size: nothing is written while the first batch is parsed and planned, and
-on PostgreSQL, whose writer thread is busy 97 % of a load once it has started, the first COPY
-started 0.68 s into a load of 50,733 records with batches of 2,000 (issue 6)."""
+on PostgreSQL, where the server is the bottleneck once writing has started, the first COPY
+started 0.68 s into a load of 50,733 records with batches of 2,000, and starts at 0.25 s with
+these (issue 6)."""
 READ_CHUNK = 4 * 1024 * 1024
 GC_THRESHOLD = (50_000, 20, 100)
 """gc thresholds during a load, in the loading process and its workers (Python's defaults: 700, 10,
