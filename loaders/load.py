@@ -228,8 +228,12 @@ def load_records(
         run_id = 0 if dry_run else _start_run(engine, records_path, update)
         result.run_id = run_id or None
         ctx = _Context(run_id, update, dry_run, schema_ready, categories, profile, result, records_path)
-        with _fewer_collections():
-            _run_batches(engine, records_path, ctx, batch_size, hook, show_progress, workers)
+        try:
+            with _fewer_collections():
+                _run_batches(engine, records_path, ctx, batch_size, hook, show_progress, workers)
+        except KeyboardInterrupt:
+            _interrupted(engine, ctx)
+            raise
         if files_from and not dry_run:
             _copy_files(engine, db_url, files_dir, files_from, result)
         result.elapsed_s = time.perf_counter() - started
@@ -315,6 +319,19 @@ def _finish_run(engine: Engine, run_id: int, status: str, result: LoadResult, me
             conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
 
 
+def _interrupted(engine: Engine, ctx: _Context) -> None:
+    """Ctrl-C: record the run as interrupted, with the counts of what committed, if we still can
+    (else the next load marks it so, as after kill -9)."""
+    if ctx.dry_run:
+        return
+    result = ctx.result
+    message = f"interrupted after {result.lines} line(s) of {result.source}, all committed; rerun the same command to finish"
+    try:
+        _finish_run(engine, ctx.run_id, "interrupted", result, message=message)
+    except LoadError as exc:
+        log.warning("could not mark run %s as interrupted: %s", ctx.run_id, exc)
+
+
 class _writing:
     """Turn driver errors into a LoadError naming what was being done and the database."""
 
@@ -354,10 +371,12 @@ def _run_batches(
         ) as batches:
             for prepared in batches:
                 before = _Before.of(prepared, result)
+                submitted = False
                 try:
                     planned = _plan_behind(pipeline, prepared, ctx) if pipeline is not None else None
                     if planned is not None:
                         pipeline.writer.submit(before.number, before, planned.write)  # type: ignore[union-attr]
+                        submitted = True  # it commits even if Ctrl-C comes now: the writers finish what they have
                     else:
                         _wait_for_writer(engine, ctx, pipeline)  # the usual way asks the database: all before it committed
                         written_at_refresh = _load_batch_in_place(engine, prepared, ctx, hook, pipeline, written_at_refresh)
@@ -366,6 +385,12 @@ def _run_batches(
                 except database_errors(engine) as exc:
                     _wait_for_writer(engine, ctx, pipeline)  # an earlier batch's failure (a killed connection) comes first
                     _batch_failed(engine, ctx, before, exc)
+                except KeyboardInterrupt:
+                    if submitted:
+                        result.lines = before.lines + len(prepared.lines)
+                    else:  # rolled back, or never written: its lines are not loaded
+                        before.restore(result)
+                    raise
                 result.lines += len(prepared.lines)
                 bar.advance(len(prepared.lines), status=f"+{result.inserted} ~{result.updated} ={result.unchanged} !{result.failed}")
                 # let the batch go before the next one is parsed or received, not after: two batches
@@ -436,13 +461,17 @@ class _Before:
         counts = (result.inserted, result.updated, result.unchanged, result.changed, result.failed, result.redirects_added)
         return cls(prepared.number, prepared.lines[0][0], prepared.lines[-1][0], result.lines, counts)
 
+    def restore(self, result: LoadResult) -> None:
+        """Put the counts back as they were before this batch (and any batch planned after it)."""
+        result.inserted, result.updated, result.unchanged, result.changed, result.failed, result.redirects_added = self.counts
+        result.lines = self.lines
+
 
 def _batch_failed(engine: Engine, ctx: _Context, before: _Before, exc: BaseException) -> None:
     """The batch rolled back: undo its counts (and those of any batch planned after it), record the
     run as failed if we still can, raise."""
     result = ctx.result
-    result.inserted, result.updated, result.unchanged, result.changed, result.failed, result.redirects_added = before.counts
-    result.lines = before.lines
+    before.restore(result)
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     where = f"batch {before.number} (lines {before.first_line}-{before.last_line} of {result.source})"
     text = (

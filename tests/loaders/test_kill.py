@@ -1,14 +1,17 @@
 """A load whose database connection is killed mid-batch: a clear error, committed batches kept, and a
 rerun that finishes with exact counts and no duplicates (PostgreSQL: pg_terminate_backend; MariaDB:
-KILL CONNECTION; both issued from a second connection, inside the third batch's transaction)."""
+KILL CONNECTION; both issued from a second connection, inside the third batch's transaction); and
+Ctrl-C, after which the run says interrupted with the counts of what committed."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import make_url
 
+import loaders.load
 from loaders.export import export_records
 from loaders.load import load_records
 from loaders.status import read_status
@@ -83,3 +86,41 @@ def test_killed_connection_then_rerun_finishes_with_exact_counts(
     assert out.read_text("utf-8") == corpus_file.read_text("utf-8")
     runs = read_status(db_url).runs
     assert [r["status"] for r in runs] == ["completed", "failed"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_ctrl_c_records_the_run_as_interrupted_with_what_committed(
+    engine: str, request: pytest.FixtureRequest, corpus_file: Path, corpus: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (KeyboardInterrupt in the loading thread) during the third batch: the run says
+    interrupted at once, with the counts of the two batches that committed, not "running" until
+    the next load; the rerun finishes the job. SQLite is interrupted inside the batch's own
+    transaction (the hook); PostgreSQL while it plans the batch, with the two before it written
+    behind (they commit: the writers finish what they were given)."""
+    db_url = request.getfixturevalue("sqlite_url" if engine == "sqlite" else "postgres_url")
+    hook = None
+    if engine == "sqlite":
+        def hook(batch_number: int) -> None:
+            if batch_number == KILL_AT:
+                raise KeyboardInterrupt
+    else:
+        plan = loaders.load._plan_behind
+
+        def planning(pipeline: Any, prepared: Any, ctx: Any) -> Any:
+            if prepared.number == KILL_AT:
+                raise KeyboardInterrupt
+            return plan(pipeline, prepared, ctx)
+
+        monkeypatch.setattr(loaders.load, "_plan_behind", planning)
+    with pytest.raises(KeyboardInterrupt):
+        load_records(corpus_file, db_url, batch_size=BATCH, hook=hook)
+    committed = BATCH * (KILL_AT - 1)
+    assert count(db_url, "id_map") == committed
+    run = read_status(db_url).runs[0]
+    assert (run["status"], run["inserted"], run["failed"]) == ("interrupted", committed, 0)
+    assert f"interrupted after {committed} line(s)" in run["message"]
+
+    monkeypatch.undo()
+    rerun = load_records(corpus_file, db_url, batch_size=BATCH)
+    assert (rerun.inserted, rerun.unchanged) == (len(corpus) - committed, committed)
+    assert [r["status"] for r in read_status(db_url).runs] == ["completed", "interrupted"]
