@@ -68,7 +68,7 @@ def _quiet(ctx: click.Context) -> bool:
 @db_option
 @click.option("--update", is_flag=True, help="Rewrite records whose content changed since they were loaded.")
 @click.option("--dry-run", is_flag=True, help="Report what would be inserted, updated or rejected; write nothing.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True, help="Records per transaction (the first batches are smaller: 250, 500, ... doubling up to it).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True, help="Records per transaction (on PostgreSQL the first batches are smaller: 250, 500, ... doubling up to it).")
 @click.option(
     "--workers",
     type=click.IntRange(min=0),

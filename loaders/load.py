@@ -30,7 +30,7 @@ from loaders import content, schema
 from loaders.db import connect, is_at_head, make_engine, masked
 from loaders.filestore import FileStore, default_store_root, fill_store, referenced_digests
 from loaders.pipeline import BatchWriter, ColumnTypes, CopyData, KnownKeys, WriteFailed, database_errors, has_no_id_map_rows
-from loaders.prepare import GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
+from loaders.prepare import FIRST_BATCH_LINES, GC_THRESHOLD, Prepared, Ready, iter_prepared, record_of, worker_count
 from loaders.redirects import (
     REDIRECTS,
     ROW_COLUMNS,
@@ -365,9 +365,10 @@ def _run_batches(
         first_load = pipeline is not None and pipeline.first_load
         reads = engine if ctx.schema_ready and not first_load else None  # a dry run on an empty database never connects
         written_at_refresh = 0  # rows inserted + updated when statistics were last refreshed
+        first_batch = FIRST_BATCH_LINES if pipeline is not None else None  # writers behind wait for the first
         # closing: a failed batch shuts the workers down at once, not when the generator is collected
         with progress("load", total=None, enabled=show_progress) as bar, closing(
-            iter_prepared(reads, path, batch_size, workers, ctx.categories)
+            iter_prepared(reads, path, batch_size, workers, ctx.categories, first_batch)
         ) as batches:
             for prepared in batches:
                 before = _Before.of(prepared, result)

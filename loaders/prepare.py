@@ -50,11 +50,13 @@ WHOLE_MAP_ROWS = 100_000
 """Up to this many id map rows, a PostgreSQL load reads the whole map's lines once rather than
 asking for each batch's (`LineMatcher`); about 43 MB of memory at the limit."""
 FIRST_BATCH_LINES = 250
-"""A load's first batch has at most this many lines, and the next ones twice as many as the one
-before, up to the batch size: nothing is written while the first batch is parsed and planned, and
-on PostgreSQL, where the server is the bottleneck once writing has started, the first COPY
-started 0.68 s into a load of 50,733 records with batches of 2,000, and starts at 0.25 s with
-these (issue 6)."""
+"""A load writing behind (PostgreSQL) has a first batch of at most this many lines, and next ones
+twice as many as the one before, up to the batch size: nothing is written while the first batch is
+parsed and planned, and there the server is the bottleneck once writing has started. The first
+COPY started 0.68 s into a load of 50,733 records with batches of 2,000, and starts at 0.25 s with
+these (issue 6). Other loads keep whole batches: for SQLite nothing was measured to gain, and at a
+tenth of full scale the smaller batches lowered the load's peak memory (186 -> 165 MiB) while full
+scale kept its own (251 MiB), which put bench/full.py's ratio over issue 7's 1.5x."""
 READ_CHUNK = 4 * 1024 * 1024
 GC_THRESHOLD = (50_000, 20, 100)
 """gc thresholds during a load, in the loading process and its workers (Python's defaults: 700, 10,
@@ -353,8 +355,10 @@ def iter_prepared(
     batch_size: int,
     workers: int,
     categories: Mapping[str, int],
+    first_batch: int | None = None,
 ) -> Iterator[Prepared]:
-    """Prepared batches in file order; with `workers` worker processes parsing the lines (0: here).
+    """Prepared batches in file order; with `workers` worker processes parsing the lines (0: here);
+    with `first_batch`, batch sizes ramp up from it (`iter_batches`).
 
     The loading process hashes each batch and matches it against the lines loaded before itself
     (cheap, and a no-change rerun then sends a worker nothing); workers parse the rest, each one
@@ -362,7 +366,7 @@ def iter_prepared(
     may be parsed instead of skipped; the writer's duplicate check treats both paths alike. The
     first batch is parsed here, while the workers start on the next ones.
     """
-    batches = enumerate(iter_batches(path, batch_size, FIRST_BATCH_LINES), start=1)
+    batches = enumerate(iter_batches(path, batch_size, first_batch), start=1)
     matcher = LineMatcher(engine) if engine is not None else None
     if workers <= 0:
         for number, batch in batches:
