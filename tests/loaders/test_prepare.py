@@ -108,14 +108,14 @@ def test_batches_start_small_and_double_up_to_the_batch_size(tmp_path: Path) -> 
 
 
 def test_lines_loaded_before_are_found_alike_from_the_whole_map_or_batch_by_batch(
-    postgres_url: str, corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+    engine_url: str, corpus_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A small PostgreSQL map is read whole at the first batch (later batches ask the database
-    nothing); a large one is asked batch by batch; both find the same lines."""
-    load_records(corpus_file, postgres_url)
+    """A small map is read whole at the first batch (later batches ask the database nothing); a
+    large one is asked batch by batch; both find the same lines, on every engine."""
+    load_records(corpus_file, engine_url)
     hashes = [hashlib.sha256(raw.strip()).hexdigest() for batch in prepare.iter_batches(corpus_file, 100) for _, raw in batch]
     never_loaded = hashlib.sha256(b'{"kind": "page"}').hexdigest()
-    engine = create_engine(postgres_url)
+    engine = create_engine(engine_url)
     try:
         whole = prepare.LineMatcher(engine)
         first = whole.known(hashes[:7] + [never_loaded])
