@@ -239,7 +239,7 @@ class BatchWriter:
             self._wait_oldest()
 
     def close(self) -> None:
-        """Let the batch in flight finish (commit or roll back), then end the thread."""
+        """Let the batches in flight finish (each commits, or rolls back), then end the threads."""
         self._pool.shutdown(wait=True)
 
     def __enter__(self) -> BatchWriter:

@@ -6,7 +6,8 @@ before: on a 2-core machine a SQLite load takes 20-30 % less time that way (issu
 records 7.7 -> 5.9 s). Threads did not help: the writer releases the GIL at every row SQLite
 steps through and then waited for the parsing thread's switch interval, which made a threaded
 load slower than a plain one. The loading process itself hashes and matches each batch (one
-query), so a no-change rerun parses nothing and starts no worker.
+query, or none once a small id map was read whole), so a no-change rerun parses nothing and
+starts no worker.
 """
 
 from __future__ import annotations
