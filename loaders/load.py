@@ -322,14 +322,20 @@ def _finish_run(engine: Engine, run_id: int, status: str, result: LoadResult, me
 def _interrupted(engine: Engine, ctx: _Context) -> None:
     """Ctrl-C: record the run as interrupted, with the counts of what committed, if we still can
     (else the next load marks it so, as after kill -9)."""
-    if ctx.dry_run:
-        return
     result = ctx.result
     message = f"interrupted after {result.lines} line(s) of {result.source}, all committed; rerun the same command to finish"
+    _end_run_if_possible(engine, ctx, "interrupted", message)
+
+
+def _end_run_if_possible(engine: Engine, ctx: _Context, status: str, message: str) -> None:
+    """Record how a run that stops early ended (not for a dry run); a database that cannot take it
+    any more (the error that stopped the load) only gets a warning in the log."""
+    if ctx.dry_run:
+        return
     try:
-        _finish_run(engine, ctx.run_id, "interrupted", result, message=message)
+        _finish_run(engine, ctx.run_id, status, ctx.result, message=message)
     except LoadError as exc:
-        log.warning("could not mark run %s as interrupted: %s", ctx.run_id, exc)
+        log.warning("could not mark run %s as %s: %s", ctx.run_id, status, exc)
 
 
 class _writing:
@@ -479,11 +485,7 @@ def _batch_failed(engine: Engine, ctx: _Context, before: _Before, exc: BaseExcep
         f"{result.db}: {where} failed and was rolled back: {detail}; the {result.lines} line(s) before it are "
         f"committed; rerun the same command to finish"
     )
-    if not ctx.dry_run:
-        try:
-            _finish_run(engine, ctx.run_id, "failed", result, message=text)
-        except LoadError as second:
-            log.warning("could not mark run %s as failed: %s", ctx.run_id, second)
+    _end_run_if_possible(engine, ctx, "failed", text)
     raise LoadError(text) from exc
 
 
