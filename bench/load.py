@@ -45,6 +45,7 @@ from sqlalchemy import create_engine, make_url, text  # noqa: E402
 from loaders import schema  # noqa: E402
 from loaders.db import apply_sqlite_pragmas, connect  # noqa: E402
 from loaders.load import load_records  # noqa: E402
+from loaders.prepare import usable_cores  # noqa: E402
 from moha_migrate.jsonl import write_records  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -107,7 +108,7 @@ def report_cpu(engine: str, before: tuple[float, float, float], after: tuple[flo
     """Where a load's CPU went: on a machine of few cores the load is bounded by its total CPU
     divided by the cores, whatever overlaps (issue 6)."""
     own, workers, machine = (b - a for a, b in zip(before, after, strict=True))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     line = f"{engine}: load CPU: loading process {own:.1f} s, parsing workers {workers:.1f} s"
     if machine:
         line += (f", rest of the machine (the database server) {max(machine - own - workers, 0.0):.1f} s; "

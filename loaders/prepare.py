@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as Connection_
 from pathlib import Path
@@ -305,15 +305,19 @@ def known_lines(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, str
                 " WHERE line_hash = ANY(string_to_array(%s, E'\\n')) AND dest_id IS NOT NULL",
                 ["\n".join(hashes)],
             )
-            return {line_hash: (map_id, key, status) for line_hash, map_id, key, status in cursor.fetchall()}
+            return _by_line_hash(cursor.fetchall())
     out: dict[str, tuple[int, str, str]] = {}
     for clause in content.matching(conn, ID_MAP.c.line_hash, hashes):
         stmt = select(ID_MAP.c.line_hash, ID_MAP.c.id, ID_MAP.c.source_key, ID_MAP.c.status).where(
             clause, ID_MAP.c.dest_id.is_not(None)
         )
-        for line_hash, map_id, key, status in conn.execute(stmt):
-            out[line_hash] = (map_id, key, status)
+        out.update(_by_line_hash(conn.execute(stmt)))
     return out
+
+
+def _by_line_hash(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, str, str]]:
+    """(line_hash, id, source_key, status) rows of the id map as `known_lines` gives them."""
+    return {line_hash: (map_id, key, status) for line_hash, map_id, key, status in rows}
 
 
 def whole_map_lines(conn: Connection) -> dict[str, tuple[int, str, str]] | None:
@@ -335,9 +339,14 @@ def whole_map_lines(conn: Connection) -> dict[str, tuple[int, str, str]] | None:
         cursor.execute(
             "SELECT line_hash, id, source_key, status FROM id_map WHERE line_hash IS NOT NULL AND dest_id IS NOT NULL"
         )
-        return {line_hash: (map_id, key, status) for line_hash, map_id, key, status in cursor.fetchall()}
+        return _by_line_hash(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it, else all)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def worker_count(path: Path) -> int:
@@ -347,7 +356,7 @@ def worker_count(path: Path) -> int:
     worker on a 2-core machine only added memory (50,733 records: 9.4-10.1 s with one worker,
     9.9-10.4 s with two). None for small files (starting one costs more than it saves).
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     try:
         if cores < 2 or path.stat().st_size < WORKER_MIN_BYTES:
             return 0
