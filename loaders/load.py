@@ -18,7 +18,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +44,7 @@ from loaders.redirects import (
     slot_keys,
 )
 from loaders.rows import source_key, url_slots
+from loaders.walcheckpoint import WalCheckpointer
 from moha_migrate.console import Summary, progress
 from moha_migrate.errors import LoadError, RecordError
 from moha_migrate.jsonl import dumps_record
@@ -187,6 +188,8 @@ class _Context:
     result: LoadResult
     source: Path
     seen: dict[str, int] = field(default_factory=dict)
+    checkpoints: WalCheckpointer | None = None
+    """SQLite: the thread that checkpoints the WAL behind the batches (`loaders.walcheckpoint`)."""
 
 
 def load_records(
@@ -228,8 +231,10 @@ def load_records(
         run_id = 0 if dry_run else _start_run(engine, records_path, update)
         result.run_id = run_id or None
         ctx = _Context(run_id, update, dry_run, schema_ready, categories, profile, result, records_path)
+        if WalCheckpointer.wanted(engine, dry_run):
+            ctx.checkpoints = WalCheckpointer(engine)
         try:
-            with _fewer_collections():
+            with _fewer_collections(), ctx.checkpoints or nullcontext():
                 _run_batches(engine, records_path, ctx, batch_size, hook, show_progress, workers)
         except KeyboardInterrupt:
             _interrupted(engine, ctx)
@@ -443,6 +448,8 @@ def _load_batch_in_place(
             if number & (number - 1) == 0 and written > written_at_refresh:
                 # batches 2, 4, 8, ... after writes: the tables may have doubled (a
                 # no-change rerun writes nothing and has nothing to re-analyze)
+                if ctx.checkpoints is not None:
+                    ctx.checkpoints.before_writes()
                 content.refresh_statistics(conn)
                 written_at_refresh = written
             failures = _load_batch(conn, prepared, ctx)
@@ -450,6 +457,8 @@ def _load_batch_in_place(
                 pipeline.note_in_place(prepared, failures)
             if hook is not None:
                 hook(number)
+        if ctx.checkpoints is not None:
+            ctx.checkpoints.committed()
     return written_at_refresh
 
 
@@ -701,6 +710,8 @@ def _load_batch(conn: Connection | None, prepared: Prepared, ctx: _Context) -> l
     if ctx.dry_run:
         return failures
     assert conn is not None
+    if ctx.checkpoints is not None:
+        ctx.checkpoints.before_writes()  # the WAL starts over at this batch's first write
     if status_fixes:
         _save_history_status(conn, ctx.run_id, status_fixes)
         conn.execute(update(ID_MAP).where(ID_MAP.c.id.in_(status_fixes)).values(status="imported", run_id=ctx.run_id))
