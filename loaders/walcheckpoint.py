@@ -65,7 +65,7 @@ class WalCheckpointer:
         self._behind = True
         event.listen(self.engine, "checkout", self._on_checkout)
         event.listen(self.engine, "checkin", self._on_checkin)
-        return self  # the thread starts with the first commit: a no-change rerun needs none
+        return self  # the thread starts with the first commit (a load that fails before it needs none)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         with self._changed:
