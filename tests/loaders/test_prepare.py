@@ -87,12 +87,12 @@ def test_batches_number_lines_as_the_file_does(tmp_path: Path, monkeypatch: pyte
     """Lines are read in chunks: their numbers (which messages cite) must still be the file's own,
     blank lines counted and skipped, the last line with or without its line break."""
     monkeypatch.setattr(prepare, "READ_CHUNK", chunk)
-    for text in (b"", b"a", b"a\n", b"a\n\n  \nb", b"\n\nx\ny\n", b"a\r\nb\n", b"x" * 10 + b"\n" + b"y"):
+    for data in (b"", b"a", b"a\n", b"a\n\n  \nb", b"\n\nx\ny\n", b"a\r\nb\n", b"x" * 10 + b"\n" + b"y"):
         path = tmp_path / "lines.jsonl"
-        path.write_bytes(text)
+        path.write_bytes(data)
         got = [(n, raw.strip()) for batch in prepare.iter_batches(path, 2) for n, raw in batch]
         with path.open("rb") as fh:
-            assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], text
+            assert got == [(n, raw.strip()) for n, raw in enumerate(fh, start=1) if raw.strip()], data
 
 
 def test_batches_start_small_and_double_up_to_the_batch_size(tmp_path: Path) -> None:
