@@ -107,6 +107,8 @@ class WalCheckpointer:
             with self.engine.connect() as conn:
                 raw = conn.connection.driver_connection
                 assert raw is not None
+                # closed at the end, not pooled: the pool would hand its 16-page cache to a reader
+                conn.detach()
                 # a checkpoint copies frames without the page cache: the 16 MiB every connection of
                 # the tool may cache (`db.apply_sqlite_pragmas`) would be memory for nothing here (a
                 # full-scale load peaked at 225-230 MiB with it, 212-224 without; 209-215 before)

@@ -71,6 +71,29 @@ def test_connections_leave_checkpoints_to_the_thread_only_while_it_is_open(tmp_p
         engine.dispose()
 
 
+def test_the_checkpointing_connection_is_not_handed_out_again_with_its_small_cache(tmp_path: Path) -> None:
+    """The thread's connection keeps a 16-page cache; after the load no connection the pool hands
+    out may have it (the tool's own setting, `db.apply_sqlite_pragmas`, is 16 MiB)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+    try:
+        with WalCheckpointer(engine) as checkpointer:
+            for number in range(3):
+                with engine.begin() as conn:
+                    checkpointer.before_writes()
+                    conn.execute(text("CREATE TABLE IF NOT EXISTS blobs (n INTEGER PRIMARY KEY, body TEXT)"))
+                    _write_batch(conn, number)
+                checkpointer.committed()
+            checkpointer.before_writes()  # the thread has checkpointed on its connection
+        pooled = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]
+        try:
+            assert [c.exec_driver_sql("PRAGMA cache_size").scalar_one() for c in pooled] == [-16384] * len(pooled)
+        finally:
+            for conn in pooled:
+                conn.close()
+    finally:
+        engine.dispose()
+
+
 def test_only_a_sqlite_file_that_is_written_gets_one(tmp_path: Path, postgres_url: str) -> None:
     assert WalCheckpointer.wanted(make_engine(f"sqlite:///{tmp_path / 'p.db'}"), dry_run=False)
     assert not WalCheckpointer.wanted(make_engine(f"sqlite:///{tmp_path / 'p.db'}"), dry_run=True)
