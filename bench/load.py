@@ -191,6 +191,8 @@ class Round:
     load_s: float
     rerun_s: float
     baselines: dict[str, float]
+    row_counts: dict[str, int]
+    """Rows the load wrote, per table."""
 
 
 def sqlite_round(records: Path, workdir: Path, n: int) -> Round:
@@ -204,7 +206,7 @@ def sqlite_round(records: Path, workdir: Path, n: int) -> Round:
     rerun_s, again = timed_load(records, url)
     assert again.unchanged == n and again.inserted == again.updated == 0
     rows = rows_of(url)
-    return Round(load_s, rerun_s, {"sqlite3 executemany": sqlite_baseline(rows, workdir)})
+    return Round(load_s, rerun_s, {"sqlite3 executemany": sqlite_baseline(rows, workdir)}, _row_counts(rows))
 
 
 def pg_round(records: Path, n: int) -> Round:
@@ -226,7 +228,11 @@ def pg_round(records: Path, n: int) -> Round:
     return Round(load_s, rerun_s, {
         "psycopg COPY": pg_baseline(rows, "copy"),
         "psycopg executemany": pg_baseline(rows, "executemany"),
-    })
+    }, _row_counts(rows))
+
+
+def _row_counts(rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> dict[str, int]:
+    return {name: len(data) for name, (_, data) in rows.items()}
 
 
 def report_round(engine: str, number: int, n: int, r: Round) -> None:
@@ -285,10 +291,9 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             rounds.append(sqlite_round(records, workdir, n))
             if number == 1:
-                rows = rows_of(f"sqlite:///{workdir / 'portal.db'}")
-                print(f"rows written per record: {sum(len(d) for _, d in rows.values()) / n:.1f} "
-                      f"({', '.join(f'{k} {len(d)}' for k, (_, d) in rows.items() if d)})")
-                del rows
+                counts = rounds[-1].row_counts
+                print(f"rows written per record: {sum(counts.values()) / n:.1f} "
+                      f"({', '.join(f'{k} {c}' for k, c in counts.items() if c)})")
             report_round("sqlite", number, n, rounds[-1])
         report_medians("sqlite", n, rounds, min_records_s=5_000, min_ratio=None)
 
